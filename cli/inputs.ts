@@ -1,0 +1,53 @@
+import { createReadStream } from 'node:fs'
+import { lstat, readdir } from 'node:fs/promises'
+import { basename, join } from 'node:path'
+import { InputFileError, UsageError } from '../node/errors.js'
+import type { InputEntry, Options } from '../node/commands/command.js'
+
+/**
+ * Turns local path arguments into the input stream a command reads: files as they are,
+ * directories walked (with `recursive`; hidden entries only with `hidden`), `-` as stdin.
+ * Everything is checked before the first entry is yielded, so a missing path fails
+ * before any work starts.
+ */
+export async function localInputs (paths: string[], options: Options): Promise<AsyncIterable<InputEntry>> {
+  for (const path of paths) {
+    if (path === '-') continue
+    const info = await lstat(path).catch(() => undefined)
+    if (info == null) throw new InputFileError(`${path}: no such file or directory`)
+    if (info.isDirectory() && options.recursive !== true) {
+      throw new UsageError(`${path} is a directory, use -r to add directories`)
+    }
+  }
+  return walkAll(paths, options)
+}
+
+async function * walkAll (paths: string[], options: Options): AsyncIterable<InputEntry> {
+  for (const path of paths) {
+    if (path === '-') {
+      yield { path: typeof options['stdin-name'] === 'string' ? options['stdin-name'] : '', content: process.stdin }
+      continue
+    }
+    yield * walk(path, basename(path), options.hidden === true)
+  }
+}
+
+async function * walk (fsPath: string, path: string, hidden: boolean): AsyncIterable<InputEntry> {
+  const info = await lstat(fsPath)
+  const meta = { mode: info.mode & 0o7777, mtime: info.mtime }
+  if (info.isDirectory()) {
+    yield { path, ...meta }
+    const names = (await readdir(fsPath)).sort()
+    for (const name of names) {
+      if (!hidden && name.startsWith('.')) continue
+      yield * walk(join(fsPath, name), `${path}/${name}`, hidden)
+    }
+  } else if (info.isFile()) {
+    yield { path, content: createReadStream(fsPath, { highWaterMark: 1024 * 1024 }), ...meta }
+  }
+}
+
+/** True when stdin is piped (not a terminal), so a command with no file args reads it. */
+export function stdinIsPiped (): boolean {
+  return process.stdin.isTTY !== true
+}

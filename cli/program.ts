@@ -1,0 +1,155 @@
+import { Command as Commander, InvalidArgumentError, Option } from 'commander'
+import { commands } from '../node/commands/index.js'
+import { TimeoutError, UsageError } from '../node/errors.js'
+import { parseDuration } from '../config/config.js'
+import { resolveRepoPath } from '../node/repo/paths.js'
+import { connect } from './connect.js'
+import { localInputs, stdinIsPiped } from './inputs.js'
+import { printBytes, printValues } from './output.js'
+import { cliOnlyCommands } from './cli-only.js'
+import type { Command, CommandCall, OptionSpec, Options } from '../node/commands/command.js'
+
+/** Options every command takes. */
+export interface GlobalOptions {
+  repo?: string
+  json?: boolean
+  debug?: boolean
+  timeout?: string
+}
+
+/** The writer for `tree` output (get); provided by the get command's CLI side. */
+export type TreeWriter = (entries: AsyncIterable<unknown>, call: CommandCall) => Promise<void>
+
+let treeWriter: TreeWriter | undefined
+
+/** Registers how `tree` results are written to disk. */
+export function setTreeWriter (writer: TreeWriter): void {
+  treeWriter = writer
+}
+
+const camel = (name: string): string => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
+
+function parseNumber (name: string) {
+  return (value: string): number => {
+    const n = Number(value)
+    if (value.trim() === '' || !Number.isFinite(n)) {
+      throw new InvalidArgumentError(`--${name} takes a number`)
+    }
+    return n
+  }
+}
+
+function addOption (cmd: Commander, spec: OptionSpec): void {
+  const flags = `${spec.short != null ? `-${spec.short}, ` : ''}--${spec.name}`
+  if (spec.type === 'boolean') {
+    cmd.addOption(new Option(flags, spec.description).default(spec.default ?? false))
+    cmd.addOption(new Option(`--no-${spec.name}`).hideHelp())
+    return
+  }
+  const option = new Option(`${flags} <${spec.type === 'number' ? 'n' : 'value'}>`, spec.description)
+  if (spec.type === 'number') option.argParser(parseNumber(spec.name))
+  if (spec.default !== undefined) option.default(spec.default)
+  cmd.addOption(option)
+}
+
+/** `--pin=false` (Kubo's spelling) becomes `--no-pin`; `--pin=true` becomes `--pin`. */
+export function normaliseBooleanFlags (argv: string[], booleans: Set<string>): string[] {
+  return argv.map(arg => {
+    const match = /^--([a-z][a-z0-9-]*)=(true|false)$/.exec(arg)
+    if (match == null || !booleans.has(match[1] as string)) return arg
+    return match[2] === 'true' ? `--${match[1]}` : `--no-${match[1]}`
+  })
+}
+
+/** Every boolean option name in the table, for {@link normaliseBooleanFlags}. */
+export function booleanOptionNames (): Set<string> {
+  return new Set(commands.flatMap(c => c.options.filter(o => o.type === 'boolean').map(o => o.name)))
+}
+
+function readOptions (command: Command, raw: Record<string, unknown>): Options {
+  const options: Options = {}
+  for (const spec of command.options) {
+    options[spec.name] = raw[camel(spec.name)] as Options[string]
+  }
+  return options
+}
+
+/** Runs one table command from parsed CLI arguments. */
+async function runCommand (command: Command, args: string[], options: Options, globals: GlobalOptions): Promise<void> {
+  const timeoutMs = globals.timeout != null ? parseTimeout(globals.timeout) : undefined
+  const call: CommandCall = { args, options }
+  const fileArg = command.args.find(a => a.kind === 'file')
+  if (fileArg != null) {
+    const paths = args.length > 0 ? args : (stdinIsPiped() ? ['-'] : [])
+    if (paths.length === 0) throw new UsageError(`argument "${fileArg.name}" is required`)
+    call.inputs = await localInputs(paths, options)
+    call.args = paths
+  }
+
+  const transport = await connect(resolveRepoPath(globals.repo))
+  const controller = new AbortController()
+  const timer = timeoutMs != null ? setTimeout(() => controller.abort(new TimeoutError(`timed out after ${globals.timeout}`)), timeoutMs) : undefined
+  try {
+    const results = transport.invoke(command, call, controller.signal)
+    if (command.output === 'values') {
+      await printValues(command, results, options, globals.json === true)
+    } else if (command.output === 'bytes') {
+      await printBytes(results)
+    } else {
+      if (treeWriter == null) throw new Error('no tree writer registered')
+      await treeWriter(results, call)
+    }
+  } catch (err) {
+    throw controller.signal.aborted ? controller.signal.reason : err
+  } finally {
+    clearTimeout(timer)
+    await transport.close()
+  }
+}
+
+function parseTimeout (text: string): number {
+  try {
+    return parseDuration(text)
+  } catch {
+    throw new UsageError(`invalid --timeout "${text}" (use e.g. 30s, 5m)`)
+  }
+}
+
+function subcommand (parent: Commander, word: string): Commander {
+  const existing = parent.commands.find(c => c.name() === word)
+  if (existing != null) return existing
+  const created = parent.command(word)
+  created.description(`${word} commands`)
+  return created
+}
+
+/** Builds the whole CLI from the command table plus the CLI-only commands (init, daemon). */
+export function buildProgram (): Commander {
+  const program = new Commander('cairn')
+    .description('Cairn: a content-addressed storage node (IPFS) for Node.js')
+    .option('--repo <dir>', 'repo path (default $CAIRN_PATH or ~/.cairn)')
+    .option('--json', 'machine-readable output (NDJSON)')
+    .option('--debug', 'print stack traces on errors')
+    .option('--timeout <duration>', 'give up after this long, e.g. 30s')
+    .showHelpAfterError(false)
+    .exitOverride()
+
+  for (const command of commands) {
+    const words = command.path
+    let parent = program
+    for (const word of words.slice(0, -1)) parent = subcommand(parent, word)
+    const cmd = parent.command(words[words.length - 1] as string).description(command.description).exitOverride()
+    for (const arg of command.args) {
+      const name = `${arg.name}${arg.variadic === true ? '...' : ''}`
+      cmd.argument(arg.required === true && arg.kind !== 'file' ? `<${name}>` : `[${name}]`, arg.description)
+    }
+    for (const spec of command.options) addOption(cmd, spec)
+    cmd.action(async (...params: unknown[]) => {
+      const self = params[params.length - 1] as Commander
+      const args = self.args
+      await runCommand(command, args, readOptions(command, self.opts()), self.optsWithGlobals<GlobalOptions>())
+    })
+  }
+  for (const register of cliOnlyCommands) register(program)
+  return program
+}

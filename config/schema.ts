@@ -1,0 +1,92 @@
+import { z } from 'zod'
+
+/** A Go-style duration such as `30s`, `2m`, `22h`, `1h30m`. */
+export const duration = z.string().regex(/^(\d+(\.\d+)?(ms|s|m|h))+$/, 'a duration such as 30s, 5m or 22h')
+
+const publicGateway = z.strictObject({
+  Paths: z.array(z.string()).default(['/ipfs', '/ipns']),
+  UseSubdomains: z.boolean().default(false)
+})
+
+/**
+ * The one schema of `config.json`. Key names follow Kubo's wherever Kubo has one.
+ * Every object is strict, so an unknown key is an error that names it.
+ */
+export const configSchema = z.strictObject({
+  Identity: z.strictObject({
+    PeerID: z.string().min(1),
+    PrivKey: z.string().min(1)
+  }),
+  Addresses: z.strictObject({
+    Swarm: z.array(z.string()),
+    Announce: z.array(z.string()).default([]),
+    NoAnnounce: z.array(z.string()).default([]),
+    API: z.string(),
+    Gateway: z.string()
+  }),
+  Bootstrap: z.array(z.string()),
+  Discovery: z.strictObject({
+    MDNS: z.strictObject({ Enabled: z.boolean() })
+  }),
+  Routing: z.strictObject({
+    Type: z.enum(['auto', 'dht', 'dhtclient', 'dhtserver', 'none']),
+    /** Only `local`: keep loopback addresses in the DHT (LAN mode). */
+    LoopbackAddresses: z.boolean().default(false),
+    DelegatedRouters: z.array(z.string()).default([])
+  }),
+  Swarm: z.strictObject({
+    DisableNatPortMap: z.boolean(),
+    RelayClient: z.strictObject({ Enabled: z.boolean() }),
+    ConnMgr: z.strictObject({
+      LowWater: z.number().int().nonnegative().default(32),
+      HighWater: z.number().int().nonnegative().default(96)
+    }).default({ LowWater: 32, HighWater: 96 })
+  }),
+  AutoNAT: z.strictObject({
+    ServiceMode: z.enum(['enabled', 'disabled'])
+  }),
+  Provide: z.strictObject({
+    Enabled: z.boolean().default(true),
+    Strategy: z.enum(['all', 'pinned', 'roots']).default('all'),
+    Interval: duration.default('22h')
+  }),
+  HTTPRetrieval: z.strictObject({
+    Enabled: z.boolean().default(false),
+    /** Trustless gateways (base URLs) used as a second block source. */
+    Gateways: z.array(z.url()).default([])
+  }),
+  Fetch: z.strictObject({
+    /** How long a retrieval may wait for blocks before failing with ERR_TIMEOUT. */
+    Timeout: duration.default('2m')
+  }),
+  Gateway: z.strictObject({
+    PublicGateways: z.record(z.string(), publicGateway.nullable()).default({}),
+    NoFetch: z.boolean().default(false),
+    RetrievalTimeout: duration.default('30s')
+  }),
+  API: z.strictObject({
+    /** Kubo's shape: `{ "name": { "AuthSecret": "bearer:TOKEN" } }`. Empty means no auth. */
+    Authorizations: z.record(z.string(), z.strictObject({
+      AuthSecret: z.string().min(1),
+      AllowedPaths: z.array(z.string()).default(['/api/v0'])
+    })).default({})
+  }),
+  Datastore: z.strictObject({
+    StorageMax: z.string().regex(/^\d+(\.\d+)?\s*(B|kB|KB|KiB|MB|MiB|GB|GiB|TB|TiB)?$/).default('10GB'),
+    GCPeriod: duration.default('1h')
+  }),
+  Import: z.strictObject({
+    CidVersion: z.union([z.literal(0), z.literal(1)]).default(1),
+    UnixFSRawLeaves: z.boolean().default(true),
+    UnixFSChunker: z.string().default('size-1048576'),
+    UnixFSFileMaxLinks: z.number().int().positive().default(1024),
+    UnixFSDirectoryMaxLinks: z.number().int().nonnegative().default(0),
+    UnixFSHAMTDirectoryMaxFanout: z.number().int().positive().default(256),
+    UnixFSHAMTDirectorySizeThreshold: z.string().default('256KiB')
+  })
+})
+
+/** A validated config. */
+export type Config = z.infer<typeof configSchema>
+/** What the schema accepts before defaults are filled in. */
+export type ConfigInput = z.input<typeof configSchema>

@@ -1,0 +1,108 @@
+import type { CairnNode } from '../node.js'
+
+/** The value types an option can take. */
+export type OptionType = 'boolean' | 'string' | 'number'
+
+/** One option of a command, with Kubo's name (`cid-version`, not `cidVersion`). */
+export interface OptionSpec {
+  name: string
+  /** One-letter alias: `r` for `-r`. */
+  short?: string
+  type: OptionType
+  description: string
+  default?: boolean | string | number
+}
+
+/** One positional argument. `file` arguments are local paths on the CLI and multipart parts over RPC. */
+export interface ArgSpec {
+  name: string
+  description: string
+  required?: boolean
+  variadic?: boolean
+  kind?: 'string' | 'file'
+}
+
+/** Parsed option values, keyed by the option's name. */
+export type Options = Record<string, boolean | string | number | undefined>
+
+/** A file or directory handed to a command (from the local disk, stdin, or a multipart upload). */
+export interface InputEntry {
+  /** Relative path with `/` separators, e.g. `dir/sub/file.txt`. */
+  path: string
+  /** Absent for a directory. */
+  content?: AsyncIterable<Uint8Array>
+  mode?: number
+  mtime?: Date
+}
+
+/** A file or directory a command gives back as a tree (`get`). */
+export interface TreeEntry {
+  /** Relative path with `/` separators; '' is the root itself. */
+  path: string
+  type: 'file' | 'directory' | 'symlink'
+  content?: AsyncIterable<Uint8Array>
+  /** Symlink target. */
+  target?: string
+  mode?: number
+  mtime?: Date
+  size?: bigint
+}
+
+/** What a command's `run` gets besides its arguments. */
+export interface CommandContext {
+  node: CairnNode
+  signal: AbortSignal
+}
+
+/** The parsed call: positional arguments, options, and streamed inputs for `file` args. */
+export interface CommandCall {
+  args: string[]
+  options: Options
+  inputs?: AsyncIterable<InputEntry>
+}
+
+interface CommandBase {
+  /** Words of the command: `['pin', 'add']` is `cairn pin add` and `/api/v0/pin/add`. */
+  path: string[]
+  description: string
+  args: ArgSpec[]
+  options: OptionSpec[]
+}
+
+/** A command that yields typed values: NDJSON over RPC, lines of text on the CLI. */
+export interface ValuesCommand<R = unknown> extends CommandBase {
+  output: 'values'
+  run(ctx: CommandContext, call: CommandCall): AsyncIterable<R>
+  /** Text for one value, or undefined to print nothing for it (e.g. progress values). */
+  text(value: R, options: Options): string | undefined
+}
+
+/** A command that yields raw bytes (`cat`, `dag export`). */
+export interface BytesCommand extends CommandBase {
+  output: 'bytes'
+  run(ctx: CommandContext, call: CommandCall): AsyncIterable<Uint8Array>
+}
+
+/** A command that yields a file tree (`get`): written to disk by the CLI, a tar stream over RPC. */
+export interface TreeCommand extends CommandBase {
+  output: 'tree'
+  run(ctx: CommandContext, call: CommandCall): AsyncIterable<TreeEntry>
+}
+
+/** One entry of the command table. */
+export type Command = ValuesCommand<any> | BytesCommand | TreeCommand
+
+/** Declares a values command with its value type checked against its formatter. */
+export function valuesCommand<R> (def: Omit<ValuesCommand<R>, 'output'>): ValuesCommand<R> {
+  return { ...def, output: 'values' }
+}
+
+/** Declares a bytes command. */
+export function bytesCommand (def: Omit<BytesCommand, 'output'>): BytesCommand {
+  return { ...def, output: 'bytes' }
+}
+
+/** Declares a tree command. */
+export function treeCommand (def: Omit<TreeCommand, 'output'>): TreeCommand {
+  return { ...def, output: 'tree' }
+}

@@ -1,0 +1,71 @@
+/**
+ * Every error Cairn raises on purpose. Each class carries a stable `code`; the CLI
+ * (`cli/exit-codes.ts`) and the gateway (`gateway/error-status.ts`) map codes to exit
+ * codes and HTTP statuses in one table each.
+ */
+export class CairnError extends Error {
+  readonly code: string
+
+  constructor (code: string, message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = new.target.name
+    this.code = code
+  }
+}
+
+const define = (code: string) => class extends CairnError {
+  static readonly code = code
+  constructor (message: string, options?: ErrorOptions) {
+    super(code, message, options)
+  }
+}
+
+/** A string that is not a CID, or a CID with an unsupported codec or hash. */
+export class InvalidCidError extends define('ERR_INVALID_CID') {}
+/** A malformed `<cid>/path`, or a path segment that is not allowed. */
+export class InvalidPathError extends define('ERR_INVALID_PATH') {}
+/** A path that does not exist inside a DAG, or a pin / key that does not exist. */
+export class NotFoundError extends define('ERR_NOT_FOUND') {}
+/** A block that is not in the local blockstore while the node is offline. */
+export class BlockNotLocalError extends define('ERR_BLOCK_NOT_LOCAL') {}
+/** Retrieval from the network took longer than allowed. */
+export class TimeoutError extends define('ERR_TIMEOUT') {}
+/** No peer or gateway could be found that holds the content. */
+export class NoProvidersError extends define('ERR_NO_PROVIDERS') {}
+/** The repo is held by another live process. */
+export class RepoLockedError extends define('ERR_REPO_LOCKED') {}
+/** There is no repo at the given path. */
+export class RepoMissingError extends define('ERR_NO_REPO') {}
+/** `init` on a path that already holds a repo. */
+export class RepoExistsError extends define('ERR_REPO_EXISTS') {}
+/** config.json (or a value for it) does not match the schema. */
+export class ConfigError extends define('ERR_INVALID_CONFIG') {}
+/** Wrong arguments or flags for a command. */
+export class UsageError extends define('ERR_USAGE') {}
+/** A local input file or directory that does not exist or cannot be read. */
+export class InputFileError extends define('ERR_INPUT_FILE') {}
+/** A CAR stream that is truncated, corrupt, or holds a block whose hash does not match. */
+export class InvalidCarError extends define('ERR_INVALID_CAR') {}
+/** A block whose bytes do not hash to its CID. */
+export class CorruptBlockError extends define('ERR_CORRUPT_BLOCK') {}
+/** An operation that needs UnixFS data met another codec. */
+export class NotUnixfsError extends define('ERR_NOT_UNIXFS') {}
+/** A file operation met a directory. */
+export class IsDirectoryError extends define('ERR_IS_DIRECTORY') {}
+/** A directory operation met a file. */
+export class NotDirectoryError extends define('ERR_NOT_DIRECTORY') {}
+/** A DAG entry name that would escape the output folder (`/`, `..`, NUL). */
+export class UnsafePathError extends define('ERR_UNSAFE_PATH') {}
+/** A pin operation on a CID that is not pinned (or pinned the wrong way). */
+export class NotPinnedError extends define('ERR_NOT_PINNED') {}
+/** A request the node refuses to serve or fetch because a denylist blocks it. */
+export class BlockedContentError extends define('ERR_BLOCKED') {}
+/** Missing or wrong credentials for the RPC API. */
+export class ForbiddenError extends define('ERR_FORBIDDEN') {}
+/** A requested format the data cannot be given in. */
+export class NotAcceptableError extends define('ERR_NOT_ACCEPTABLE') {}
+
+/** True for errors that Cairn raised on purpose (as opposed to bugs). */
+export function isCairnError (err: unknown): err is CairnError {
+  return err instanceof CairnError
+}

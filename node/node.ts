@@ -1,0 +1,57 @@
+import type { Helia } from 'helia'
+import type { UnixFS } from '@helia/unixfs'
+import type { Repo } from './repo/repo.js'
+import type { Config } from '../config/config.js'
+
+/** What a running Cairn node offers to commands and the gateway. */
+export interface CairnNode {
+  readonly repo: Repo
+  readonly config: Config
+  readonly helia: Helia
+  readonly fs: UnixFS
+  /** False while the node has no network (CLI without daemon): missing blocks fail fast. */
+  readonly online: boolean
+  stop(): Promise<void>
+}
+
+/** Options for {@link createNode}. */
+export interface CreateNodeOptions {
+  /** Extra Helia composition (libp2p, bitswap, routers) applied before start; offline when absent. */
+  network?: (helia: Helia, repo: Repo) => Promise<Helia>
+}
+
+/**
+ * Composes a node over an open repo: Helia on the repo's blockstore and datastore, plus
+ * UnixFS. The repo is closed when the node stops.
+ */
+export async function createNode (repo: Repo, options: CreateNodeOptions = {}): Promise<CairnNode> {
+  // loaded here, not at the top: importing helia costs about a second, which commands
+  // that never open a node (init, --help, usage errors) should not pay
+  const [{ createHeliaLight }, { unixfs }, dagCbor, dagJson, json] = await Promise.all([
+    import('helia'),
+    import('@helia/unixfs'),
+    import('@ipld/dag-cbor'),
+    import('@ipld/dag-json'),
+    import('multiformats/codecs/json')
+  ])
+  let helia: Helia = createHeliaLight({
+    blockstore: repo.blockstore,
+    datastore: repo.datastore,
+    codecs: [dagCbor, dagJson, json]
+  })
+  if (options.network != null) {
+    helia = await options.network(helia, repo)
+  }
+  await helia.start()
+  return {
+    repo,
+    get config () { return repo.config },
+    helia,
+    fs: unixfs(helia),
+    online: options.network != null,
+    async stop () {
+      await helia.stop()
+      await repo.close()
+    }
+  }
+}

@@ -1,0 +1,114 @@
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { FsBlockstore } from 'blockstore-fs'
+import { LevelDatastore } from 'datastore-level'
+import { applyProfile, defaultConfig, validateConfig, type Config } from '../../config/config.js'
+import { ConfigError, RepoExistsError, RepoMissingError } from '../errors.js'
+import { createIdentity } from './identity.js'
+import { acquireLock, type RepoLock } from './lock.js'
+import { repoPaths, type RepoPaths } from './paths.js'
+import type { ProfileName } from '../../config/profiles.js'
+
+/** An open repo: its config, its stores, and the lock that keeps other processes out. */
+export interface Repo {
+  paths: RepoPaths
+  config: Config
+  blockstore: FsBlockstore
+  datastore: LevelDatastore
+  /** Validates and writes a new config atomically, and makes it current. */
+  saveConfig(config: Config): Promise<void>
+  close(): Promise<void>
+}
+
+/** True when `root` holds a repo (its config.json exists). */
+export async function repoExists (root: string): Promise<boolean> {
+  try {
+    await stat(repoPaths(root).config)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Creates a repo: a fresh identity, the profile's config, the block and data stores.
+ * Refuses, touching nothing, when a repo is already there.
+ */
+export async function initRepo (root: string, profile: ProfileName): Promise<Config> {
+  const paths = repoPaths(root)
+  if (await repoExists(root)) {
+    throw new RepoExistsError(`a repo already exists at ${root}`)
+  }
+  const config = defaultConfig(await createIdentity(), profile)
+  await mkdir(paths.blocks, { recursive: true })
+  await mkdir(paths.datastore, { recursive: true })
+  // the config is written last: its presence is what marks a repo as initialised
+  await writeConfigFile(paths.config, config)
+  return config
+}
+
+/** Reads and validates config.json without opening the stores (no lock needed). */
+export async function readConfig (root: string): Promise<Config> {
+  const paths = repoPaths(root)
+  let text: string
+  try {
+    text = await readFile(paths.config, 'utf8')
+  } catch {
+    throw new RepoMissingError(`no repo at ${root} (run "cairn init" to create one)`)
+  }
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch (err) {
+    throw new ConfigError(`${paths.config} is not valid JSON`, { cause: err })
+  }
+  return validateConfig(raw)
+}
+
+/** Opens the repo at `root`: takes the lock, validates the config, opens the stores. */
+export async function openRepo (root: string): Promise<Repo> {
+  const paths = repoPaths(root)
+  let config = await readConfig(root)
+  const lock: RepoLock = await acquireLock(paths.lock)
+  try {
+    const blockstore = new FsBlockstore(paths.blocks)
+    const datastore = new LevelDatastore(paths.datastore)
+    await blockstore.open()
+    await datastore.open()
+    return {
+      paths,
+      get config () { return config },
+      blockstore,
+      datastore,
+      async saveConfig (next) {
+        config = validateConfig(next)
+        await writeConfigFile(paths.config, config)
+      },
+      async close () {
+        await datastore.close()
+        await blockstore.close()
+        await lock.release()
+      }
+    }
+  } catch (err) {
+    await lock.release()
+    throw err
+  }
+}
+
+/** Applies a profile to the config of a repo on disk. */
+export async function applyProfileToRepo (root: string, profile: ProfileName): Promise<Config> {
+  const next = applyProfile(await readConfig(root), profile)
+  await writeConfigFile(repoPaths(root).config, next)
+  return next
+}
+
+/** Writes config.json via a temp file and rename, so a crash never leaves half a config. */
+export async function writeConfigFile (path: string, config: Config): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`
+  try {
+    await writeFile(tmp, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 })
+    await rename(tmp, path)
+  } finally {
+    await rm(tmp, { force: true })
+  }
+}

@@ -1,0 +1,62 @@
+import { spawn } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** The built CLI entry point (tests run `npm run build` first via `npm test`). */
+export const cliPath = fileURLToPath(new URL('../../dist/cli/bin.js', import.meta.url))
+
+/** What a CLI run printed and how it ended. */
+export interface CliResult {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: Buffer
+  stderr: string
+}
+
+/** Options for {@link runCli}. */
+export interface RunCliOptions {
+  repo?: string
+  input?: Buffer | string
+  env?: Record<string, string>
+  cwd?: string
+}
+
+/** Runs the real built CLI as a child process and collects its output. */
+export async function runCli (args: string[], options: RunCliOptions = {}): Promise<CliResult> {
+  const env: Record<string, string | undefined> = { ...process.env, ...options.env }
+  if (options.repo != null) env.CAIRN_PATH = options.repo
+  const child = spawn(process.execPath, [cliPath, ...args], { env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] })
+  const stdout: Buffer[] = []
+  let stderr = ''
+  child.stdout.on('data', (b: Buffer) => stdout.push(b))
+  child.stderr.on('data', (b: Buffer) => { stderr += b.toString() })
+  child.stdin.on('error', () => {})
+  child.stdin.end(options.input)
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(resolve => child.on('close', (c, s) => resolve([c, s])))
+  return { code, signal, stdout: Buffer.concat(stdout), stderr }
+}
+
+/** Runs the CLI and returns stdout as text, throwing with stderr when it exits non-zero. */
+export async function cliText (args: string[], options: RunCliOptions = {}): Promise<string> {
+  const result = await runCli(args, options)
+  if (result.code !== 0) {
+    throw new Error(`cairn ${args.join(' ')} exited ${String(result.code)}: ${result.stderr}`)
+  }
+  return result.stdout.toString()
+}
+
+/** A fresh temp folder, removed by the returned cleanup. */
+export async function tempDir (prefix = 'cairn-test-'): Promise<{ path: string, cleanup: () => Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), prefix))
+  return { path, cleanup: async () => { await rm(path, { recursive: true, force: true }) } }
+}
+
+/** A new `local`-profile repo in a temp folder. */
+export async function tempRepo (): Promise<{ repo: string, cleanup: () => Promise<void> }> {
+  const dir = await tempDir('cairn-repo-')
+  const repo = join(dir.path, 'repo')
+  await cliText(['init', '--profile', 'local'], { repo })
+  return { repo, cleanup: dir.cleanup }
+}
