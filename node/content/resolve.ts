@@ -1,0 +1,83 @@
+import { exporter, walkPath, type UnixFSEntry } from 'ipfs-unixfs-exporter'
+import { BlockNotLocalError, InvalidPathError, NotFoundError, NotUnixfsError, TimeoutError } from '../errors.js'
+import { formatContentPath, type ContentPath } from './content-path.js'
+import type { CairnNode } from '../node.js'
+import type { CID } from 'multiformats/cid'
+
+/** Options for reading content. */
+export interface ReadOptions {
+  signal?: AbortSignal
+}
+
+/** A resolved content path: the entry at its end and the CIDs of every step to it. */
+export interface Resolved {
+  entry: UnixFSEntry
+  /** CIDs from the root to the entry, one per step (X-Ipfs-Roots). */
+  roots: CID[]
+}
+
+/**
+ * Walks a content path through UnixFS directories (plain and HAMT-sharded, loading only
+ * the blocks on the way) and returns the entry at its end.
+ */
+export async function resolvePath (node: CairnNode, path: ContentPath, options: ReadOptions = {}): Promise<Resolved> {
+  const opts = exporterOptions(node, options)
+  const target = [path.root.toString(), ...path.segments].join('/')
+  const roots: CID[] = []
+  let last: UnixFSEntry | undefined
+  try {
+    for await (const entry of walkPath(target, node.helia.blockstore, opts)) {
+      roots.push(entry.cid)
+      last = entry
+    }
+    if (last == null || roots.length !== path.segments.length + 1) {
+      throw new NotFoundError(`no link named "${path.segments[roots.length - 1] ?? ''}" under ${formatContentPath({ root: path.root, segments: path.segments.slice(0, roots.length - 1) })}`)
+    }
+    return { entry: last, roots }
+  } catch (err) {
+    throw translateReadError(err, path)
+  }
+}
+
+/** The entry at a CID with no path (cheaper than a walk). */
+export async function entryAt (node: CairnNode, cid: CID, options: ReadOptions = {}): Promise<UnixFSEntry> {
+  try {
+    return await exporter(cid, node.helia.blockstore, exporterOptions(node, options))
+  } catch (err) {
+    throw translateReadError(err, { root: cid, segments: [] })
+  }
+}
+
+/** Exporter options: offline (fail fast on a missing block) when the node has no network. */
+export function exporterOptions (node: CairnNode, options: ReadOptions): { signal?: AbortSignal, offline?: boolean } {
+  return {
+    ...(options.signal != null ? { signal: options.signal } : {}),
+    ...(node.online ? {} : { offline: true })
+  }
+}
+
+/**
+ * Turns errors from the exporter, Helia and the blockstore into Cairn's typed errors.
+ * Errors that are already Cairn's, and unknown ones, pass through unchanged.
+ */
+export function translateReadError (err: unknown, path?: ContentPath): unknown {
+  if (!(err instanceof Error)) return err
+  const where = path != null ? formatContentPath(path) : 'content'
+  switch (err.name) {
+    case 'BlockNotFoundWhileOfflineError':
+    case 'InvalidConfigurationError':
+      return new BlockNotLocalError(`block not found locally and the node is offline (${where}); start the daemon to fetch it`, { cause: err })
+    case 'NotFoundError':
+    case 'DoesNotExistError':
+      return new NotFoundError(`${where}: ${err.message}`, { cause: err })
+    case 'BadPathError':
+      return new InvalidPathError(`${where}: ${err.message}`, { cause: err })
+    case 'NoResolverError':
+    case 'NotUnixFSError':
+      return new NotUnixfsError(`${where}: not UnixFS or a supported codec (${err.message})`, { cause: err })
+    case 'TimeoutError':
+      return new TimeoutError(`timed out fetching ${where}`, { cause: err })
+    default:
+      return err
+  }
+}
