@@ -1,4 +1,4 @@
-import { exporter, walkPath, type UnixFSEntry } from 'ipfs-unixfs-exporter'
+import { exporter, walkPath, type PathEntry, type UnixFSEntry } from 'ipfs-unixfs-exporter'
 import { BlockNotLocalError, InvalidPathError, NotFoundError, NotUnixfsError, TimeoutError } from '../errors.js'
 import { formatContentPath, type ContentPath } from './content-path.js'
 import type { CairnNode } from '../node.js'
@@ -23,17 +23,16 @@ export interface Resolved {
 export async function resolvePath (node: CairnNode, path: ContentPath, options: ReadOptions = {}): Promise<Resolved> {
   const opts = exporterOptions(node, options)
   const target = [path.root.toString(), ...path.segments].join('/')
-  const roots: CID[] = []
-  let last: UnixFSEntry | undefined
   try {
-    for await (const entry of walkPath(target, node.helia.blockstore, opts)) {
-      roots.push(entry.cid)
-      last = entry
+    let last: PathEntry | undefined
+    for await (const step of walkPath(target, node.helia.blockstore, opts)) {
+      last = step
     }
-    if (last == null || roots.length !== path.segments.length + 1) {
-      throw new NotFoundError(`no link named "${path.segments[roots.length - 1] ?? ''}" under ${formatContentPath({ root: path.root, segments: path.segments.slice(0, roots.length - 1) })}`)
+    if (last == null || last.remainder.length > 0) {
+      throw new NotFoundError(`${formatContentPath(path)}: no such path`)
     }
-    return { entry: last, roots }
+    const entry = await exporter(last.cid, node.helia.blockstore, opts)
+    return { entry, roots: last.roots.length > 0 ? last.roots : [last.cid] }
   } catch (err) {
     throw translateReadError(err, path)
   }
