@@ -1,5 +1,6 @@
 import type { Helia } from 'helia'
 import type { UnixFS } from '@helia/unixfs'
+import type { CID } from 'multiformats/cid'
 import type { Repo } from './repo/repo.js'
 import type { Config } from '../config/config.js'
 
@@ -11,6 +12,12 @@ export interface CairnNode {
   readonly fs: UnixFS
   /** False while the node has no network (CLI without daemon): missing blocks fail fast. */
   readonly online: boolean
+  /**
+   * Queues CIDs to be provided to the network, without waiting. Call it after add, pin
+   * and import. Offline it does nothing: the daemon's reprovider sweeps every CID the
+   * strategy covers when it starts.
+   */
+  announce(cids: CID[]): void
   stop(): Promise<void>
 }
 
@@ -18,6 +25,8 @@ export interface CairnNode {
 export interface CreateNodeOptions {
   /** Extra Helia composition (libp2p, bitswap, routers) applied before start; offline when absent. */
   network?: (helia: Helia, repo: Repo) => Promise<Helia>
+  /** Receives CIDs passed to {@link CairnNode.announce} (the daemon's provide queue). */
+  announce?: (cids: CID[]) => void
 }
 
 /**
@@ -49,6 +58,9 @@ export async function createNode (repo: Repo, options: CreateNodeOptions = {}): 
     helia,
     fs: unixfs(helia),
     online: options.network != null,
+    announce (cids) {
+      options.announce?.(cids)
+    },
     async stop () {
       await helia.stop()
       await repo.close()
