@@ -58,6 +58,8 @@ export class NotDirectoryError extends define('ERR_NOT_DIRECTORY') {}
 export class UnsafePathError extends define('ERR_UNSAFE_PATH') {}
 /** A pin operation on a CID that is not pinned (or pinned the wrong way). */
 export class NotPinnedError extends define('ERR_NOT_PINNED') {}
+/** A pin that conflicts with an existing one (a direct pin on a recursively pinned CID). */
+export class AlreadyPinnedError extends define('ERR_ALREADY_PINNED') {}
 /** A request the node refuses to serve or fetch because a denylist blocks it. */
 export class BlockedContentError extends define('ERR_BLOCKED') {}
 /** Missing or wrong credentials for the RPC API. */
