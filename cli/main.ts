@@ -1,9 +1,11 @@
 import { CommanderError } from 'commander'
-import { booleanOptionNames, buildProgram, normaliseBooleanFlags } from './program.js'
+import { booleanOptionNames, buildProgram, normaliseBooleanFlags, setTreeWriter } from './program.js'
+import { writeTree } from './tree-writer.js'
 import { EXIT_OK, EXIT_USAGE, exitCodeFor, messageFor } from './exit-codes.js'
 
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. */
 export async function main (argv: string[]): Promise<number> {
+  setTreeWriter(writeTree)
   const program = buildProgram()
   const debug = argv.includes('--debug')
   try {

@@ -1,4 +1,7 @@
 import { once } from 'node:events'
+import { createWriteStream } from 'node:fs'
+import { rename, rm } from 'node:fs/promises'
+import { pipeline } from 'node:stream/promises'
 import type { Options, ValuesCommand } from '../node/commands/command.js'
 
 /** Writes to a stream respecting backpressure. */
@@ -18,9 +21,22 @@ export async function printValues (command: ValuesCommand, values: AsyncIterable
   }
 }
 
-/** Streams bytes to stdout. */
-export async function printBytes (chunks: AsyncIterable<unknown>): Promise<void> {
-  for await (const chunk of chunks) {
-    await writeChunk(process.stdout, chunk as Uint8Array)
+/**
+ * Streams bytes to stdout, or to the file `outPath` (`-o`): written to a temp file beside
+ * it and renamed at the end, so a failure never leaves half a file under that name.
+ */
+export async function printBytes (chunks: AsyncIterable<unknown>, outPath?: string): Promise<void> {
+  if (outPath == null) {
+    for await (const chunk of chunks) {
+      await writeChunk(process.stdout, chunk as Uint8Array)
+    }
+    return
+  }
+  const tmp = `${outPath}.${process.pid}.tmp`
+  try {
+    await pipeline(chunks as AsyncIterable<Uint8Array>, createWriteStream(tmp))
+    await rename(tmp, outPath)
+  } finally {
+    await rm(tmp, { force: true })
   }
 }

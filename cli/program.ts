@@ -6,6 +6,7 @@ import { resolveRepoPath } from '../node/repo/paths.js'
 import { connect } from './connect.js'
 import { localInputs, stdinIsPiped } from './inputs.js'
 import { printBytes, printValues } from './output.js'
+import { withProgressBar } from './progress.js'
 import { cliOnlyCommands } from './cli-only.js'
 import type { Command, CommandCall, OptionSpec, Options } from '../node/commands/command.js'
 
@@ -42,7 +43,9 @@ function parseNumber (name: string) {
 function addOption (cmd: Commander, spec: OptionSpec): void {
   const flags = `${spec.short != null ? `-${spec.short}, ` : ''}--${spec.name}`
   if (spec.type === 'boolean') {
-    cmd.addOption(new Option(flags, spec.description).default(spec.default ?? false))
+    const option = new Option(flags, spec.description)
+    if (spec.tristate !== true) option.default(spec.default ?? false)
+    cmd.addOption(option)
     cmd.addOption(new Option(`--no-${spec.name}`).hideHelp())
     return
   }
@@ -90,11 +93,11 @@ async function runCommand (command: Command, args: string[], options: Options, g
   const controller = new AbortController()
   const timer = timeoutMs != null ? setTimeout(() => controller.abort(new TimeoutError(`timed out after ${globals.timeout}`)), timeoutMs) : undefined
   try {
-    const results = transport.invoke(command, call, controller.signal)
+    const results = await withProgressBar(command, call, () => transport.invoke(command, call, controller.signal))
     if (command.output === 'values') {
       await printValues(command, results, options, globals.json === true)
     } else if (command.output === 'bytes') {
-      await printBytes(results)
+      await printBytes(results, typeof options.output === 'string' ? options.output : undefined)
     } else {
       if (treeWriter == null) throw new Error('no tree writer registered')
       await treeWriter(results, call)

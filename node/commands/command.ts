@@ -11,6 +11,8 @@ export interface OptionSpec {
   type: OptionType
   description: string
   default?: boolean | string | number
+  /** A boolean that stays undefined when not given, so the command can pick the default (`raw-leaves` follows `cid-version`). */
+  tristate?: boolean
 }
 
 /** One positional argument. `file` arguments are local paths on the CLI and multipart parts over RPC. */

@@ -1,5 +1,12 @@
 import { configGet, configProfileApply, configSet, configShow } from './config.js'
 import { id } from './id.js'
+import { dagExport, dagImport } from './dag.js'
+import { pinAdd, pinLs, pinRm, pinUpdate, pinVerify } from './pin.js'
+import { repoGc, repoStatCommand, repoVerify } from './repo.js'
+import { add } from './add.js'
+import { cat } from './cat.js'
+import { get } from './get.js'
+import { ls } from './ls.js'
 import type { Command } from './command.js'
 
 /**
@@ -8,6 +15,20 @@ import type { Command } from './command.js'
  */
 export const commands: Command[] = [
   id,
+  add,
+  cat,
+  get,
+  ls,
+  pinAdd,
+  pinRm,
+  pinLs,
+  pinVerify,
+  pinUpdate,
+  repoGc,
+  repoStatCommand,
+  repoVerify,
+  dagImport,
+  dagExport,
   configShow,
   configGet,
   configSet,

@@ -1,0 +1,178 @@
+import { AlreadyPinnedError, NotPinnedError } from '../errors.js'
+import { blockKey } from '../repo/block-files.js'
+import { localBlockReader, nodeBlockReader, walkDag, type WalkedBlock } from './dag-walk.js'
+import type { CairnNode } from '../node.js'
+import type { CID } from 'multiformats/cid'
+
+/** How a CID is pinned: itself and everything below it, or itself alone. */
+export type PinType = 'recursive' | 'direct'
+
+/** One pin as stored. */
+export interface PinEntry {
+  cid: CID
+  type: PinType
+  /** The `--name` given when pinning, if any. */
+  name?: string
+}
+
+const drain = async (source: AsyncIterable<unknown>): Promise<void> => {
+  for await (const _ of source) { /* consume */ }
+}
+
+const signalOption = (signal?: AbortSignal): { signal?: AbortSignal } => signal != null ? { signal } : {}
+
+function toEntry (cid: CID, depth: number, metadata: Record<string, unknown>): PinEntry {
+  const name = metadata.name
+  return { cid, type: depth === 0 ? 'direct' : 'recursive', ...(typeof name === 'string' ? { name } : {}) }
+}
+
+/** Every pin in the repo, as Helia stores them. */
+export async function * listPins (node: CairnNode, signal?: AbortSignal): AsyncGenerator<PinEntry> {
+  for await (const pin of node.helia.pins.ls(signalOption(signal))) {
+    yield toEntry(pin.cid, pin.depth, pin.metadata)
+  }
+}
+
+/** The pin on exactly this CID, or undefined when it has none of its own. */
+export async function pinOf (node: CairnNode, cid: CID, signal?: AbortSignal): Promise<PinEntry | undefined> {
+  try {
+    const pin = await node.helia.pins.get(cid, signalOption(signal))
+    return toEntry(cid, pin.depth, pin.metadata)
+  } catch (err) {
+    if ((err as Error).name === 'NotFoundError') return undefined
+    throw err
+  }
+}
+
+/** Options for {@link addPin}. */
+export interface AddPinOptions {
+  recursive: boolean
+  name?: string
+  signal?: AbortSignal
+  /** Called for each block of the DAG as it is found (fetched when online). */
+  onBlock?: (block: WalkedBlock) => void
+}
+
+/**
+ * Pins a CID. Every block the pin covers is made local first (offline: must already be
+ * local), so a failure leaves no pin and no half-counted blocks behind. A direct pin is
+ * upgraded to a recursive one; a direct pin on a recursively pinned CID is refused.
+ */
+export async function addPin (node: CairnNode, cid: CID, options: AddPinOptions): Promise<void> {
+  const wanted: PinType = options.recursive ? 'recursive' : 'direct'
+  const existing = await pinOf(node, cid, options.signal)
+  if (existing?.type === 'recursive' && wanted === 'direct') {
+    throw new AlreadyPinnedError(`${cid.toString()} is already pinned recursively`)
+  }
+  const depth = options.recursive ? Infinity : 0
+  for await (const block of walkDag(node, nodeBlockReader(node), cid, { depth, ...signalOption(options.signal) })) {
+    options.onBlock?.(block)
+  }
+  if (existing != null) {
+    if (existing.type === wanted) {
+      if (options.name !== undefined && options.name !== existing.name) {
+        await node.helia.pins.setMetadata(cid, { name: options.name }, signalOption(options.signal))
+      }
+      return
+    }
+    await removeStoredPin(node, cid, options.signal)
+  }
+  const name = options.name ?? existing?.name
+  await drain(node.helia.pins.add(cid, {
+    depth,
+    metadata: name !== undefined ? { name } : {},
+    ...signalOption(options.signal),
+    offline: !node.online
+  } as Parameters<CairnNode['helia']['pins']['add']>[1]))
+  node.announce([cid])
+}
+
+/** Removes the pin on a CID; ERR_NOT_PINNED when it has none of its own. */
+export async function removePin (node: CairnNode, cid: CID, signal?: AbortSignal): Promise<void> {
+  if (await pinOf(node, cid, signal) == null) {
+    const through = await findIndirect(node, cid, signal)
+    throw new NotPinnedError(through != null
+      ? `${cid.toString()} is pinned indirectly under ${through.toString()}`
+      : `${cid.toString()} is not pinned`)
+  }
+  await removeStoredPin(node, cid, signal)
+}
+
+async function removeStoredPin (node: CairnNode, cid: CID, signal?: AbortSignal): Promise<void> {
+  try {
+    await drain(node.helia.pins.rm(cid, { ...signalOption(signal), offline: !node.online } as Parameters<CairnNode['helia']['pins']['rm']>[1]))
+  } catch (err) {
+    // Helia deletes the pin record first, then walks the DAG to update its block counts;
+    // a block missing on that walk leaves the pin removed, which is what was asked
+    if (await pinOf(node, cid, signal) != null) throw err
+  }
+}
+
+/**
+ * The keys ({@link blockKey}) of every block a pin keeps: the whole DAG of recursive
+ * pins and the root of direct ones. Reads the disk only; a missing or undecodable block
+ * is skipped (what is below it cannot be known).
+ */
+export async function pinnedBlockKeys (node: CairnNode, signal?: AbortSignal): Promise<Set<string>> {
+  const keep = new Set<string>()
+  const read = localBlockReader(node)
+  const direct: PinEntry[] = []
+  for await (const pin of listPins(node, signal)) {
+    if (pin.type === 'direct') {
+      direct.push(pin)
+      continue
+    }
+    await drain(walkDag(node, read, pin.cid, { seen: keep, tolerant: true, ...signalOption(signal) }))
+  }
+  // after the recursive ones, so that a direct root seen first never stops a recursive walk
+  for (const pin of direct) keep.add(blockKey(pin.cid.multihash))
+  return keep
+}
+
+/** Every block below a recursive pin (not the pinned roots themselves), each once. */
+export async function * indirectPins (node: CairnNode, signal?: AbortSignal): AsyncGenerator<{ cid: CID, through: CID }> {
+  const recursive: PinEntry[] = []
+  for await (const pin of listPins(node, signal)) {
+    if (pin.type === 'recursive') recursive.push(pin)
+  }
+  const roots = new Set(recursive.map(p => blockKey(p.cid.multihash)))
+  const seen = new Set<string>()
+  const read = localBlockReader(node)
+  for (const pin of recursive) {
+    for await (const block of walkDag(node, read, pin.cid, { seen, tolerant: true, ...signalOption(signal) })) {
+      if (block.depth > 0 && !roots.has(blockKey(block.cid.multihash))) yield { cid: block.cid, through: pin.cid }
+    }
+  }
+}
+
+/** The recursive pin a CID is below, or undefined when it is below none. */
+export async function findIndirect (node: CairnNode, cid: CID, signal?: AbortSignal): Promise<CID | undefined> {
+  const key = blockKey(cid.multihash)
+  for await (const { cid: below, through } of indirectPins(node, signal)) {
+    if (blockKey(below.multihash) === key) return through
+  }
+  return undefined
+}
+
+/** One bad block of a pinned DAG. */
+export interface BadNode { Cid: string, Err: string }
+
+/** The `pin verify` result for one pin (Kubo's shape). */
+export interface PinVerifyResult {
+  Cid: string
+  Ok: boolean
+  BadNodes?: BadNode[]
+}
+
+/** Checks that every block of every pin is local and hashes to its CID. */
+export async function * verifyPins (node: CairnNode, signal?: AbortSignal): AsyncGenerator<PinVerifyResult> {
+  const read = localBlockReader(node)
+  for await (const pin of listPins(node, signal)) {
+    const bad: BadNode[] = []
+    const depth = pin.type === 'recursive' ? Infinity : 0
+    for await (const block of walkDag(node, read, pin.cid, { depth, verify: true, tolerant: true, ...signalOption(signal) })) {
+      if (block.error != null) bad.push({ Cid: block.cid.toString(), Err: block.error.message })
+    }
+    yield bad.length === 0 ? { Cid: pin.cid.toString(), Ok: true } : { Cid: pin.cid.toString(), Ok: false, BadNodes: bad }
+  }
+}

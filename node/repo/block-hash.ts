@@ -1,0 +1,46 @@
+import { createHash } from 'node:crypto'
+import type { MultihashDigest } from 'multiformats/hashes/interface'
+
+/** Multihash codes whose blocks Cairn can check. */
+export const IDENTITY = 0x00
+export const SHA2_256 = 0x12
+export const SHA2_512 = 0x13
+
+const equals = (a: Uint8Array, b: Uint8Array): boolean =>
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b)
+
+const nodeHashes = new Map<number, string>([
+  [SHA2_256, 'sha256'],
+  [SHA2_512, 'sha512']
+])
+
+/** The name of a multihash code for messages: `sha2-256`, or `0x1e` for an unknown one. */
+export function hashName (code: number): string {
+  switch (code) {
+    case IDENTITY: return 'identity'
+    case SHA2_256: return 'sha2-256'
+    case SHA2_512: return 'sha2-512'
+    default: return `0x${code.toString(16)}`
+  }
+}
+
+/** True when blocks hashed with this multihash code can be checked. */
+export function isSupportedHash (code: number): boolean {
+  return code === IDENTITY || nodeHashes.has(code)
+}
+
+/**
+ * True when `bytes` hash to `multihash`. Throws for a hash function Cairn does not
+ * support (check {@link isSupportedHash} first to give a better message).
+ */
+export function hashMatches (multihash: MultihashDigest, bytes: Uint8Array | Uint8Array[]): boolean {
+  const pieces = Array.isArray(bytes) ? bytes : [bytes]
+  if (multihash.code === IDENTITY) {
+    return equals(multihash.digest, pieces.length === 1 ? pieces[0] as Uint8Array : Buffer.concat(pieces))
+  }
+  const algorithm = nodeHashes.get(multihash.code)
+  if (algorithm == null) throw new Error(`unsupported hash function ${hashName(multihash.code)}`)
+  const hash = createHash(algorithm)
+  for (const piece of pieces) hash.update(piece)
+  return equals(multihash.digest, hash.digest())
+}

@@ -1,0 +1,40 @@
+import { readFile } from 'node:fs/promises'
+import { blockCid, blockFiles, type BlockFile } from './block-files.js'
+import { hashMatches, hashName, isSupportedHash } from './block-hash.js'
+import type { MultihashDigest } from 'multiformats/hashes/interface'
+
+/** The result of re-hashing one block file. */
+export interface BlockCheck {
+  file: BlockFile
+  /** Why the block is bad; absent when it is good. */
+  problem?: string
+}
+
+/** Why `bytes` are not the block `multihash` names, or undefined when they are. */
+export function blockProblem (multihash: MultihashDigest, bytes: Uint8Array): string | undefined {
+  if (!isSupportedHash(multihash.code)) return `unsupported hash function ${hashName(multihash.code)}`
+  return hashMatches(multihash, bytes) ? undefined : `bytes do not hash to ${blockCid(multihash).toString()}`
+}
+
+/**
+ * Re-hashes every block file of a blockstore-fs folder, one at a time, and yields one
+ * result per file. A file whose name is not a multihash is reported as bad too.
+ */
+export async function * checkBlockFiles (blocksDir: string, signal?: AbortSignal): AsyncGenerator<BlockCheck> {
+  for await (const file of blockFiles(blocksDir)) {
+    signal?.throwIfAborted()
+    if (file.multihash == null) {
+      yield { file, problem: 'file name is not a multihash' }
+      continue
+    }
+    let bytes: Uint8Array
+    try {
+      bytes = await readFile(file.path)
+    } catch (err) {
+      yield { file, problem: `unreadable: ${(err as Error).message}` }
+      continue
+    }
+    const problem = blockProblem(file.multihash, bytes)
+    yield problem == null ? { file } : { file, problem }
+  }
+}

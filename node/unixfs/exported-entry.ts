@@ -1,0 +1,33 @@
+import { exporter, type UnixFSEntry } from 'ipfs-unixfs-exporter'
+import { exporterOptions, resolvePath, translateReadError, type ReadOptions } from '../content/resolve.js'
+import { wholeBlocks } from './whole-blocks.js'
+import type { ContentPath } from '../content/content-path.js'
+import type { CairnNode } from '../node.js'
+import type { CID } from 'multiformats/cid'
+
+/**
+ * The entry at a CID, read through {@link wholeBlocks} so its content streams without
+ * re-joining block pieces.
+ */
+export async function exportEntry (node: CairnNode, cid: CID, path: ContentPath, options: ReadOptions = {}): Promise<UnixFSEntry> {
+  try {
+    return await exporter(cid, wholeBlocks(node.helia.blockstore), exporterOptions(node, options))
+  } catch (err) {
+    throw translateReadError(err, path)
+  }
+}
+
+/** Resolves `<cid>/path` and returns the entry at its end, ready to stream. */
+export async function resolveEntry (node: CairnNode, path: ContentPath, options: ReadOptions = {}): Promise<UnixFSEntry> {
+  const cid = path.segments.length === 0 ? path.root : (await resolvePath(node, path, options)).entry.cid
+  return await exportEntry(node, cid, path, options)
+}
+
+/** Re-throws errors from a content stream as Cairn's typed errors. */
+export async function * translated<T> (source: AsyncIterable<T>, path: ContentPath): AsyncGenerator<T, void, undefined> {
+  try {
+    yield * source
+  } catch (err) {
+    throw translateReadError(err, path)
+  }
+}

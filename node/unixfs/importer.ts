@@ -1,0 +1,129 @@
+import { importer, type ImportCandidate, type ImporterOptions, type WritableStorage } from 'ipfs-unixfs-importer'
+import { fixedSize, rabin } from 'ipfs-unixfs-importer/chunker'
+import { balanced, trickle } from 'ipfs-unixfs-importer/layout'
+import { Channel } from './channel.js'
+import type { ImportProfile } from './import-options.js'
+import type { InputEntry } from '../commands/command.js'
+import type { CID } from 'multiformats/cid'
+import type { Mtime } from 'ipfs-unixfs'
+
+/** One imported file or directory, in Kubo's `add` output shape (`Size` is a string there too). */
+export interface AddedEntry {
+  Name: string
+  Hash: string
+  Size: string
+}
+
+/** Kubo's `add --progress` value: bytes of the named file read so far. */
+export interface AddProgress {
+  Name: string
+  Bytes: number
+}
+
+/** What {@link importEntries} yields. */
+export type ImportEvent =
+  | { type: 'added', entry: AddedEntry, cid: CID, topLevel: boolean }
+  | { type: 'progress', progress: AddProgress }
+
+/** Options for {@link importEntries}. */
+export interface ImportEntriesOptions {
+  signal?: AbortSignal
+  /** Yield progress events while file bytes are read. */
+  progress?: boolean
+}
+
+/** Progress is reported at most once per this many bytes (and at the end of each file). */
+const progressStep = 1024 * 1024
+
+/** Translates an import profile into ipfs-unixfs-importer options. */
+export function importerOptions (profile: ImportProfile): ImporterOptions {
+  const chunker = profile.chunker.type === 'fixed'
+    ? fixedSize({ chunkSize: profile.chunker.size })
+    : rabin({ minChunkSize: profile.chunker.min, avgChunkSize: profile.chunker.avg, maxChunkSize: profile.chunker.max })
+  const trickled = profile.layout === 'trickle'
+  return {
+    cidVersion: profile.cidVersion,
+    rawLeaves: profile.rawLeaves,
+    chunker,
+    layout: trickled
+      ? trickle({ maxChildrenPerNode: profile.maxChildrenPerNode, layerRepeat: 4 })
+      : balanced({ maxChildrenPerNode: profile.maxChildrenPerNode }),
+    // Kubo's trickle builder always makes a root over its leaves, with UnixFS `raw` leaves
+    ...(trickled ? { reduceSingleLeafToSelf: false, leafType: 'raw' as const } : {}),
+    shardSplitThresholdBytes: profile.shardSplitThresholdBytes,
+    shardSplitStrategy: profile.shardSplitStrategy,
+    shardFanoutBits: 8,
+    fieldOrder: 'links-first',
+    wrapWithDirectory: profile.wrapWithDirectory
+  }
+}
+
+function toMtime (date: Date): Mtime {
+  const ms = date.getTime()
+  const secs = Math.floor(ms / 1000)
+  return { secs: BigInt(secs), nsecs: (ms - secs * 1000) * 1_000_000 }
+}
+
+async function * countBytes (content: AsyncIterable<Uint8Array>, name: string, report: ((p: AddProgress) => void) | undefined, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+  let bytes = 0
+  let reported = 0
+  for await (const chunk of content) {
+    signal.throwIfAborted()
+    bytes += chunk.byteLength
+    if (report != null && bytes - reported >= progressStep) {
+      reported = bytes
+      report({ Name: name, Bytes: bytes })
+    }
+    yield chunk
+  }
+  report?.({ Name: name, Bytes: bytes })
+}
+
+async function * candidates (inputs: AsyncIterable<InputEntry>, profile: ImportProfile, report: ((p: AddProgress) => void) | undefined, signal: AbortSignal): AsyncGenerator<ImportCandidate> {
+  for await (const input of inputs) {
+    signal.throwIfAborted()
+    const meta = {
+      ...(profile.preserveMode && input.mode !== undefined ? { mode: input.mode } : {}),
+      ...(profile.preserveMtime && input.mtime !== undefined ? { mtime: toMtime(input.mtime) } : {})
+    }
+    if (input.content == null) {
+      yield { path: input.path, ...meta }
+    } else {
+      const content = countBytes(input.content, input.path, report, signal)
+      yield { ...(input.path !== '' ? { path: input.path } : {}), content, ...meta }
+    }
+  }
+}
+
+/**
+ * Imports files and directories into a UnixFS DAG written to `blockstore`, yielding one
+ * event per finished entry (root last) and, with `progress`, byte counts as files are
+ * read. Nothing is buffered beyond the chunks in flight: file bytes stream from the
+ * inputs into the importer.
+ */
+export async function * importEntries (inputs: AsyncIterable<InputEntry>, blockstore: WritableStorage, profile: ImportProfile, options: ImportEntriesOptions = {}): AsyncGenerator<ImportEvent, void, undefined> {
+  const controller = new AbortController()
+  const signal = options.signal != null ? AbortSignal.any([options.signal, controller.signal]) : controller.signal
+  const events = new Channel<ImportEvent>()
+  const report = options.progress === true ? (progress: AddProgress) => { events.push({ type: 'progress', progress }) } : undefined
+  const wrap = profile.wrapWithDirectory
+  const pump = (async () => {
+    for await (const result of importer(candidates(inputs, profile, report, signal), blockstore, importerOptions(profile))) {
+      const hash = result.cid.toString()
+      const path = result.path ?? ''
+      events.push({
+        type: 'added',
+        entry: { Name: path === '' ? hash : path, Hash: hash, Size: result.size.toString() },
+        cid: result.cid,
+        topLevel: wrap ? path === '' : !path.includes('/')
+      })
+    }
+  })()
+  pump.then(() => { events.end() }, (err: unknown) => { events.end(err) })
+  try {
+    yield * events
+  } finally {
+    // stops reading the inputs if the reader left early (the pump's outcome is already handled)
+    controller.abort()
+  }
+}
