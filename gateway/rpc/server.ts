@@ -1,0 +1,40 @@
+import { createServer } from 'node:http'
+import { once } from 'node:events'
+import { formatTcpMultiaddr, httpUrlOf, parseTcpMultiaddr } from '../../config/tcp-address.js'
+import { createRpcApp } from './app.js'
+import type { AddressInfo } from 'node:net'
+import type { CairnNode } from '../../node/node.js'
+
+/** A running RPC API server. */
+export interface RpcServer {
+  /** Base URL, e.g. `http://127.0.0.1:5001` (the API is under `/api/v0`). */
+  url: string
+  /** The real bound address as a multiaddr (what the daemon writes to `<repo>/api`). */
+  multiaddr: string
+  /** Stops listening and drops open connections, which aborts commands still running. */
+  close(): Promise<void>
+}
+
+/**
+ * Serves {@link createRpcApp} on a TCP multiaddr such as `/ip4/127.0.0.1/tcp/5001`
+ * (port 0 picks a free port; the bound one is in the result).
+ */
+export async function startRpcServer (node: CairnNode, listen: string): Promise<RpcServer> {
+  const address = parseTcpMultiaddr(listen)
+  const server = createServer(createRpcApp(node))
+  // uploads and downloads may take as long as they take; the client decides (--timeout)
+  server.requestTimeout = 0
+  server.listen(address.port, address.host)
+  await once(server, 'listening')
+  const bound = server.address() as AddressInfo
+  const multiaddr = formatTcpMultiaddr(bound.address, bound.port)
+  return {
+    url: httpUrlOf(parseTcpMultiaddr(multiaddr)),
+    multiaddr,
+    async close () {
+      const closed = new Promise<void>(resolve => server.close(() => resolve()))
+      server.closeAllConnections()
+      await closed
+    }
+  }
+}

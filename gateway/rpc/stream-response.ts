@@ -1,0 +1,79 @@
+import { once } from 'node:events'
+import { errorMessage, rpcError } from './error-status.js'
+import { isCairnError } from '../../node/errors.js'
+import type { Response } from 'express'
+
+/** Trailer with the message of an error that happened after the response started (Kubo's name). */
+export const streamErrorTrailer = 'X-Stream-Error'
+/** Trailer with the Cairn error code of that error, so Cairn's client can rebuild the typed error. */
+export const streamErrorCodeTrailer = 'X-Stream-Error-Code'
+
+/** Writes a Kubo JSON error (`{"Message","Code","Type":"error"}`) with its status (or `status`). */
+export function sendError (res: Response, err: unknown, status?: number): void {
+  const answer = rpcError(err)
+  res.status(status ?? answer.status).type('application/json').send(JSON.stringify(answer.body) + '\n')
+}
+
+/**
+ * Streams a command's output. The first chunk is awaited before anything is sent, so an
+ * error that comes first (a bad CID, a missing path) is a proper error status with
+ * Kubo's JSON body; an error after that can only travel in the `X-Stream-Error`
+ * trailer, as in Kubo. Writes wait for the client to drain (backpressure) and stop when
+ * `signal` aborts (the client went away).
+ */
+export async function streamResponse (
+  res: Response,
+  chunks: AsyncIterable<Uint8Array | string>,
+  headers: Record<string, string>,
+  signal: AbortSignal
+): Promise<void> {
+  const iterator = chunks[Symbol.asyncIterator]()
+  let next: IteratorResult<Uint8Array | string>
+  try {
+    next = await iterator.next()
+  } catch (err) {
+    if (!res.headersSent && !signal.aborted) sendError(res, err)
+    return
+  }
+  res.status(200).set({ ...headers, Trailer: `${streamErrorTrailer}, ${streamErrorCodeTrailer}` })
+  res.flushHeaders()
+  try {
+    while (next.done !== true) {
+      if (!res.write(next.value)) await once(res, 'drain', { signal })
+      next = await iterator.next()
+    }
+  } catch (err) {
+    await iterator.return?.()?.catch(() => {})
+    if (signal.aborted) return
+    const trailers: Record<string, string> = { [streamErrorTrailer]: errorMessage(err) }
+    if (isCairnError(err)) trailers[streamErrorCodeTrailer] = err.code
+    res.addTrailers(trailers)
+  }
+  if (!signal.aborted) res.end()
+}
+
+/** NDJSON lines of a values command, one JSON value per line. */
+export async function * ndjsonChunks (values: AsyncIterable<unknown>): AsyncGenerator<string> {
+  for await (const value of values) {
+    yield JSON.stringify(value) + '\n'
+  }
+}
+
+/** Headers of a values (NDJSON) response, as Kubo sends them. */
+export const valuesHeaders = {
+  'Content-Type': 'application/json',
+  'X-Stream-Output': '1',
+  'X-Chunked-Output': '1'
+}
+
+/** Headers of a bytes response (cat, dag export), as Kubo sends them. */
+export const bytesHeaders = {
+  'Content-Type': 'text/plain',
+  'X-Stream-Output': '1'
+}
+
+/** Headers of a tree response (get): a tar stream. */
+export const treeHeaders = {
+  'Content-Type': 'application/x-tar',
+  'X-Stream-Output': '1'
+}
