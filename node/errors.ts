@@ -61,7 +61,12 @@ export class NotPinnedError extends define('ERR_NOT_PINNED') {}
 /** A pin that conflicts with an existing one (a direct pin on a recursively pinned CID). */
 export class AlreadyPinnedError extends define('ERR_ALREADY_PINNED') {}
 /** A request the node refuses to serve or fetch because a denylist blocks it. */
-export class BlockedContentError extends define('ERR_BLOCKED') {}
+export class BlockedContentError extends define('ERR_BLOCKED') {
+  /** The HTTP status the denylist asks the gateway for (410 Gone unless it says 451). */
+  status = 410
+}
+/** Content asked for with `Cache-Control: only-if-cached` that is not held locally. */
+export class NotCachedError extends define('ERR_NOT_CACHED') {}
 /** Missing or wrong credentials for the RPC API. */
 export class ForbiddenError extends define('ERR_FORBIDDEN') {}
 /** A requested format the data cannot be given in. */

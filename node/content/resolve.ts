@@ -7,6 +7,8 @@ import type { CID } from 'multiformats/cid'
 /** Options for reading content. */
 export interface ReadOptions {
   signal?: AbortSignal
+  /** Use only local blocks even when the node is online (the gateway's `only-if-cached`). */
+  offline?: boolean
 }
 
 /** A resolved content path: the entry at its end and the CIDs of every step to it. */
@@ -51,7 +53,7 @@ export async function entryAt (node: CairnNode, cid: CID, options: ReadOptions =
 export function exporterOptions (node: CairnNode, options: ReadOptions): { signal?: AbortSignal, offline?: boolean } {
   return {
     ...(options.signal != null ? { signal: options.signal } : {}),
-    ...(node.online ? {} : { offline: true })
+    ...(node.online && options.offline !== true ? {} : { offline: true })
   }
 }
 

@@ -1,0 +1,171 @@
+import express, { type NextFunction, type Request, type Response } from 'express'
+import { parseDuration } from '../config/config.js'
+import { resolvePath } from '../node/content/resolve.js'
+import { BlockedContentError, InvalidPathError, NotCachedError, NotFoundError, NotUnixfsError } from '../node/errors.js'
+import { denylistFor } from '../node/denylist/index.js'
+import { parseUrlPath, readOptions, type ContentRequest } from './content-request.js'
+import { sendError } from './error-status.js'
+import { setCorsHeaders } from './headers.js'
+import { requestSignal } from './request-signal.js'
+import { isSubdomainGateway, parseSubdomainHost, splitHost, subdomainLabel, subdomainUrl } from './subdomain.js'
+import { serveUnixfsDir } from './handlers/unixfs-dir.js'
+import { serveUnixfsFile } from './handlers/unixfs-file.js'
+import type { CairnNode } from '../node/node.js'
+import type { CID } from 'multiformats/cid'
+
+/** The methods a read-only gateway answers. */
+const allowedMethods = 'GET, HEAD, OPTIONS'
+
+/**
+ * The public, read-only gateway as an Express app: the path gateway
+ * (`/ipfs/<cid>[/path]`), the subdomain gateway (`<cid>.ipfs.<host>`), and — through
+ * `negotiateFormat` — the trustless responses. Listens nowhere; see `startGateway`.
+ */
+export function createGatewayApp (node: CairnNode): express.Express {
+  const app = express()
+  app.disable('x-powered-by')
+  app.set('etag', false)
+  app.set('query parser', 'simple')
+
+  app.use((req, res, next) => {
+    setCorsHeaders(res)
+    if (req.method === 'OPTIONS') {
+      res.setHeader('Allow', allowedMethods)
+      res.status(204).end()
+      return
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', allowedMethods)
+      res.status(405).type('text/plain').send(`405 method ${req.method} not allowed: this gateway is read-only\n`)
+      return
+    }
+    next()
+  })
+
+  app.use((req, res, next) => {
+    handleRequest(node, req, res).catch(err => {
+      sendError(res, err)
+    }).finally(() => {
+      if (!res.headersSent) next()
+    })
+  })
+
+  app.use((_req: Request, res: Response) => {
+    res.status(404).type('text/plain').send('404 not found\n')
+  })
+  // Express's own error handler would print the stack: answer with the short form instead
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    sendError(res, err)
+  })
+  return app
+}
+
+async function handleRequest (node: CairnNode, req: Request, res: Response): Promise<void> {
+  const url = new URL(req.originalUrl, 'http://gateway.invalid')
+  const rawPath = req.originalUrl.split('?')[0] ?? '/'
+  const host = req.get('Host')
+  const subdomain = parseSubdomainHost(node.config, host)
+  if (subdomain != null) {
+    if (subdomain.namespace === 'ipns') throw new NotFoundError('IPNS names are not served by this gateway')
+    const parsed = parseUrlPath(`${subdomain.id}${rawPath}`)
+    const label = subdomainLabel(parsed.root)
+    if (label !== subdomain.id) {
+      // a CID that is not in its DNS-safe form (CIDv1 base32): send the client there
+      res.redirect(301, subdomainUrl(protocolOf(req), subdomain.gatewayHost, parsed.root, rawPath === '/' ? '' : rawPath, url.search))
+      return
+    }
+    await serveContent(node, req, res, parsed, url, true)
+    return
+  }
+  if (!rawPath.startsWith('/ipfs/')) {
+    if (rawPath === '/ipfs') throw new InvalidPathError('invalid path: no CID after /ipfs/')
+    if (rawPath.startsWith('/ipns/')) throw new NotFoundError('IPNS names are not served by this gateway')
+    return
+  }
+  const parsed = parseUrlPath(rawPath.slice('/ipfs/'.length))
+  if (host != null && isSubdomainGateway(node.config, splitHost(host).hostname)) {
+    const rest = rawPath.slice('/ipfs/'.length + parsed.rootText.length)
+    res.redirect(301, subdomainUrl(protocolOf(req), host, parsed.root, rest, url.search))
+    return
+  }
+  await serveContent(node, req, res, parsed, url, false)
+}
+
+function protocolOf (req: Request): string {
+  const forwarded = req.get('X-Forwarded-Proto')
+  return forwarded === 'https' ? 'https' : 'http'
+}
+
+async function serveContent (node: CairnNode, req: Request, res: Response, parsed: ReturnType<typeof parseUrlPath>, url: URL, subdomain: boolean): Promise<void> {
+  const denylist = denylistFor(node.repo.paths.denylists)
+  const onlyIfCached = /(^|,)\s*only-if-cached\s*(,|$)/i.test(req.get('Cache-Control') ?? '')
+  const ctx: ContentRequest = {
+    node,
+    denylist,
+    path: { root: parsed.root, segments: parsed.segments },
+    rootText: parsed.rootText,
+    encodedRest: parsed.encodedRest,
+    trailingSlash: parsed.trailingSlash,
+    query: url.searchParams,
+    search: url.search,
+    subdomain,
+    offline: !node.online || onlyIfCached,
+    head: req.method === 'HEAD',
+    signal: requestSignal(res, parseDuration(node.config.Gateway.RetrievalTimeout))
+  }
+  try {
+    await refuseBlocked(ctx, parsed.root, parsed.segments)
+    if (onlyIfCached && !(await node.repo.blockstore.has(parsed.root))) {
+      throw new NotCachedError(`${parsed.root.toString()} is not in this node's blockstore (only-if-cached)`)
+    }
+    await serveDeserialized(req, res, ctx)
+  } catch (err) {
+    throw explain(err, ctx)
+  } finally {
+    if (!res.writable || res.writableEnded) ctx.signal.done()
+  }
+}
+
+/** The path gateway's own response: UnixFS files and directories. */
+async function serveDeserialized (req: Request, res: Response, ctx: ContentRequest): Promise<void> {
+  const resolved = await resolvePath(ctx.node, ctx.path, readOptions(ctx))
+  for (const [i, cid] of resolved.roots.entries()) {
+    await refuseBlocked(ctx, cid, ctx.path.segments.slice(i))
+  }
+  await refuseBlocked(ctx, resolved.entry.cid, [])
+  const target = { cid: resolved.entry.cid, roots: resolved.roots }
+  const entry = resolved.entry
+  switch (entry.type) {
+    case 'directory':
+      await serveUnixfsDir(req, res, ctx, target, entry)
+      return
+    case 'file':
+    case 'raw':
+    case 'identity':
+      await serveUnixfsFile(req, res, ctx, target)
+      return
+    default:
+      throw new NotUnixfsError(`${entry.cid.toString()} is ${entry.type === 'object' ? 'a codec without a UnixFS form' : 'not UnixFS'}; ask for ?format=raw or ?format=car`)
+  }
+}
+
+/** Throws a {@link BlockedContentError} (410, or the list's status) when a denylist blocks `cid`/`path`. */
+async function refuseBlocked (ctx: ContentRequest, cid: CID, path: readonly string[]): Promise<void> {
+  const verdict = await ctx.denylist.check(cid, path)
+  if (verdict == null) return
+  const err = new BlockedContentError(`${['/ipfs', cid.toString(), ...path].join('/')} is blocked by a denylist`)
+  err.status = verdict.status
+  throw err
+}
+
+/** Errors raised because the client went away or the retrieval stalled carry the signal's reason. */
+function explain (err: unknown, ctx: ContentRequest): unknown {
+  const { signal } = ctx.signal
+  if (signal.aborted && signal.reason instanceof Error && (signal.reason as { code?: string }).code === 'ERR_TIMEOUT') {
+    return signal.reason
+  }
+  if (ctx.offline && ctx.node.online && (err as { code?: string }).code === 'ERR_BLOCK_NOT_LOCAL') {
+    return new NotCachedError(`${ctx.path.root.toString()}: a block is not in this node's blockstore (only-if-cached)`, { cause: err })
+  }
+  return err
+}

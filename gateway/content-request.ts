@@ -1,0 +1,89 @@
+import { parseCid, type ContentPath } from '../node/content/content-path.js'
+import { InvalidPathError } from '../node/errors.js'
+import type { RequestSignal } from './request-signal.js'
+import type { CairnNode } from '../node/node.js'
+import type { Denylist } from '../node/denylist/index.js'
+import type { CID } from 'multiformats/cid'
+
+/** One `/ipfs/<cid>[/path]` request, parsed; what every content handler receives. */
+export interface ContentRequest {
+  node: CairnNode
+  denylist: Denylist
+  /** Root CID and percent-decoded segments below it. */
+  path: ContentPath
+  /** The CID as the client wrote it (kept in X-Ipfs-Path). */
+  rootText: string
+  /** The path below the CID, percent-encoded canonically, '' or `/a/b%20c`. */
+  encodedRest: string
+  /** True when the URL path ended in `/`. */
+  trailingSlash: boolean
+  query: URLSearchParams
+  /** `?…` as received, or ''. */
+  search: string
+  /** True on `<cid>.ipfs.<host>`: links are relative to the host root. */
+  subdomain: boolean
+  /** Only local blocks (node offline or `Cache-Control: only-if-cached`). */
+  offline: boolean
+  head: boolean
+  signal: RequestSignal
+}
+
+/** `X-Ipfs-Path`: `/ipfs/<cid as requested>/<encoded path>`. */
+export function ipfsPathOf (req: ContentRequest): string {
+  return `/ipfs/${req.rootText}${req.encodedRest}`
+}
+
+/** Read options for node/content functions. */
+export function readOptions (req: ContentRequest): { signal: AbortSignal, offline?: boolean } {
+  return req.offline ? { signal: req.signal.signal, offline: true } : { signal: req.signal.signal }
+}
+
+/** A parsed `<cid>/<encoded path>` (the part of a URL path after `/ipfs/`). */
+export interface ParsedUrlPath {
+  root: CID
+  rootText: string
+  segments: string[]
+  encodedRest: string
+  trailingSlash: boolean
+}
+
+/**
+ * Parses the still-encoded URL path after `/ipfs/`: the CID, then each segment
+ * percent-decoded on its own (so `%2F` cannot smuggle a separator). `.`/`..` (in any
+ * encoding), NUL, and bad escapes are refused with an {@link InvalidPathError}; empty
+ * segments from doubled slashes are dropped.
+ */
+export function parseUrlPath (rest: string): ParsedUrlPath {
+  const [rootText = '', ...rawSegments] = rest.split('/')
+  if (rootText === '') throw new InvalidPathError('invalid path: no CID after /ipfs/')
+  const root = parseCid(decodeSegment(rootText))
+  const segments: string[] = []
+  for (const raw of rawSegments) {
+    if (raw === '') continue
+    const segment = decodeSegment(raw)
+    if (segment === '.' || segment === '..') throw new InvalidPathError(`invalid path: "${segment}" is not allowed`)
+    if (segment.includes('/')) throw new InvalidPathError('invalid path: a segment holds an encoded "/"')
+    if (segment.includes('\0')) throw new InvalidPathError('invalid path: NUL in a segment')
+    segments.push(segment)
+  }
+  return {
+    root,
+    rootText,
+    segments,
+    encodedRest: segments.map(s => '/' + encodeSegment(s)).join(''),
+    trailingSlash: rest.endsWith('/') && rawSegments.length > 0
+  }
+}
+
+function decodeSegment (raw: string): string {
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    throw new InvalidPathError(`invalid path: bad percent-encoding in "${raw.slice(0, 100)}"`)
+  }
+}
+
+/** Percent-encodes one path segment for a URL or header (RFC 3986 pchar kept as is). */
+export function encodeSegment (segment: string): string {
+  return encodeURIComponent(segment).replace(/%(21|24|26|27|28|29|2A|2B|2C|3A|3B|3D|40)/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+}

@@ -1,0 +1,123 @@
+import { exportEntry } from '../../node/unixfs/exported-entry.js'
+import { exporterOptions, translateReadError } from '../../node/content/resolve.js'
+import { sniffBytes, sniffContentType } from '../content-type.js'
+import { ipfsPathOf, readOptions, type ContentRequest } from '../content-request.js'
+import { applyDisposition, etagFor, matchesIfNoneMatch, setContentHeaders } from '../headers.js'
+import { contentRange, multipartLayout, parseRange, type ByteRange } from '../range.js'
+import { streamBody } from '../stream-body.js'
+import type { Request, Response } from 'express'
+import type { UnixFSEntry } from 'ipfs-unixfs-exporter'
+import type { CID } from 'multiformats/cid'
+
+/** Entries that have bytes: UnixFS files, raw blocks, identity CIDs. */
+export type ByteEntry = Extract<UnixFSEntry, { type: 'file' | 'raw' | 'identity' }>
+
+/**
+ * Bytes are read in windows of this size, one after the other. The exporter reads the
+ * blocks of a window in parallel but buffers without backpressure, so asking for a
+ * whole 2 GiB file at once would pull it all into memory if the client is slower than
+ * the disk or network; windows keep memory flat.
+ */
+export const readWindowBytes = 4 * 1024 * 1024
+
+/**
+ * Serves a file: sniffed Content-Type, Etag, immutable caching, X-Ipfs-Path/Roots,
+ * `If-None-Match` → 304, `Range` (single → 206, several → multipart/byteranges,
+ * unsatisfiable → 416) reading only the blocks a range covers, and `?filename=` /
+ * `?download=true` as Content-Disposition.
+ */
+export async function serveUnixfsFile (req: Request, res: Response, ctx: ContentRequest, resolved: { cid: CID, roots: CID[], name?: string }): Promise<void> {
+  const entry = await exportEntry(ctx.node, resolved.cid, ctx.path, readOptions(ctx))
+  if (entry.type !== 'file' && entry.type !== 'raw' && entry.type !== 'identity') {
+    throw new Error(`serveUnixfsFile called on a ${entry.type}`)
+  }
+  const etag = etagFor(resolved.cid)
+  setContentHeaders(res, { ipfsPath: ipfsPathOf(ctx), roots: resolved.roots, etag })
+  res.setHeader('Accept-Ranges', 'bytes')
+  if (matchesIfNoneMatch(req.get('If-None-Match'), etag)) {
+    res.status(304).end()
+    return
+  }
+  const size = Number(entry.size)
+  const lastSegment = resolved.name ?? ctx.path.segments.at(-1)
+  const named = applyDisposition(res, ctx.query, lastSegment ?? resolved.cid.toString())
+  const head = size === 0 ? new Uint8Array(0) : await collect(readBytes(ctx, entry, 0, Math.min(size, sniffBytes)))
+  // a symlink is served as itself (its target as the body), as boxo does
+  const contentType = entry.type === 'file' && entry.unixfs.type === 'symlink'
+    ? 'inode/symlink'
+    : await sniffContentType(named ?? lastSegment, head)
+
+  const ifRange = req.get('If-Range')
+  const range = ifRange == null || ifRange === etag ? parseRange(req.get('Range'), size) : { kind: 'full' as const }
+  if (range.kind === 'unsatisfiable') {
+    res.status(416)
+    res.setHeader('Content-Range', `bytes */${size}`)
+    res.setHeader('Content-Type', 'text/plain; charset=utf-8')
+    res.removeHeader('Cache-Control')
+    res.end(ctx.head ? undefined : `416 range not satisfiable: the file has ${size} bytes\n`)
+    return
+  }
+  if (range.kind === 'full') {
+    res.status(200)
+    res.setHeader('Content-Type', contentType)
+    res.setHeader('Content-Length', String(size))
+    await sendBody(res, ctx, size === 0 ? [] : readBytes(ctx, entry, 0, size))
+    return
+  }
+  res.status(206)
+  if (range.ranges.length === 1) {
+    const only = range.ranges[0] as ByteRange
+    res.setHeader('Content-Type', contentType)
+    res.setHeader('Content-Range', contentRange(only, size))
+    res.setHeader('Content-Length', String(only.end - only.start + 1))
+    await sendBody(res, ctx, readBytes(ctx, entry, only.start, only.end - only.start + 1))
+    return
+  }
+  const layout = multipartLayout(range.ranges, size, contentType)
+  res.setHeader('Content-Type', layout.contentType)
+  res.setHeader('Content-Length', String(layout.length))
+  await sendBody(res, ctx, multipartBody(ctx, entry, range.ranges, layout.heads, layout.tail))
+}
+
+async function sendBody (res: Response, ctx: ContentRequest, body: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array>): Promise<void> {
+  if (ctx.head) {
+    ctx.signal.done()
+    res.end()
+    return
+  }
+  await streamBody(res, toAsync(body), ctx.signal)
+}
+
+async function * toAsync<T> (source: AsyncIterable<T> | Iterable<T>): AsyncGenerator<T> {
+  yield * source
+}
+
+async function * multipartBody (ctx: ContentRequest, entry: ByteEntry, ranges: ByteRange[], heads: string[], tail: string): AsyncGenerator<Uint8Array | string> {
+  for (const [i, r] of ranges.entries()) {
+    yield heads[i] ?? ''
+    yield * readBytes(ctx, entry, r.start, r.end - r.start + 1)
+  }
+  yield tail
+}
+
+/**
+ * Streams `length` bytes from `offset`, window by window (see {@link readWindowBytes}),
+ * so only the blocks under the range are read and memory stays flat.
+ */
+export async function * readBytes (ctx: ContentRequest, entry: ByteEntry, offset: number, length: number): AsyncGenerator<Uint8Array> {
+  const options = exporterOptions(ctx.node, readOptions(ctx))
+  const end = offset + length
+  try {
+    for (let at = offset; at < end; at += readWindowBytes) {
+      yield * entry.content({ ...options, offset: at, length: Math.min(readWindowBytes, end - at) })
+    }
+  } catch (err) {
+    throw translateReadError(err, ctx.path)
+  }
+}
+
+async function collect (source: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = []
+  for await (const part of source) parts.push(part)
+  return Buffer.concat(parts)
+}

@@ -1,0 +1,80 @@
+import type { Response } from 'express'
+import type { CID } from 'multiformats/cid'
+
+/** Cache-Control for anything under /ipfs/: the bytes behind a CID never change. */
+export const immutableCacheControl = 'public, max-age=29030400, immutable'
+
+/** The strong Etag of a CID: `"<cid>"`. */
+export function etagFor (cid: CID): string {
+  return `"${cid.toString()}"`
+}
+
+/**
+ * True when `If-None-Match` names `etag` (strong or weak form) or is `*`, so the client's
+ * copy is current and a 304 answers.
+ */
+export function matchesIfNoneMatch (header: string | undefined, etag: string): boolean {
+  if (header == null || header === '') return false
+  const bare = etag.replace(/^W\//, '')
+  return header.split(',').some(item => {
+    const tag = item.trim()
+    return tag === '*' || tag.replace(/^W\//, '') === bare
+  })
+}
+
+/** The headers every /ipfs/ content response carries. */
+export interface ContentHeaders {
+  /** The requested content path, as `/ipfs/<cid>/<percent-encoded path>`. */
+  ipfsPath: string
+  /** CIDs from the root to the resolved entry, one per step. */
+  roots: readonly CID[]
+  etag: string
+}
+
+/** Sets Etag, Cache-Control, X-Ipfs-Path and X-Ipfs-Roots. */
+export function setContentHeaders (res: Response, headers: ContentHeaders): void {
+  res.setHeader('Etag', headers.etag)
+  res.setHeader('Cache-Control', immutableCacheControl)
+  res.setHeader('X-Ipfs-Path', headers.ipfsPath)
+  res.setHeader('X-Ipfs-Roots', headers.roots.map(c => c.toString()).join(','))
+}
+
+/**
+ * A Content-Disposition value (RFC 6266): an ASCII `filename` (other characters
+ * replaced by `_`) plus `filename*` in RFC 5987 UTF-8 encoding, so that every browser
+ * gets the real name.
+ */
+export function contentDisposition (type: 'inline' | 'attachment', filename: string): string {
+  const ascii = filename.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '\\$&')
+  return `${type}; filename="${ascii}"; filename*=UTF-8''${encodeRfc5987(filename)}`
+}
+
+function encodeRfc5987 (text: string): string {
+  return encodeURIComponent(text).replace(/['()*]/g, c => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+}
+
+/**
+ * Sets Content-Disposition from `?filename=` and `?download=true` (as boxo does:
+ * `inline` with a name, `attachment` when downloading). `fallbackName` names a download
+ * that has no `?filename=`. Returns the name the response goes by, for type sniffing.
+ */
+export function applyDisposition (res: Response, query: URLSearchParams, fallbackName: string): string | undefined {
+  const filename = query.get('filename') ?? undefined
+  const download = query.get('download') === 'true'
+  if (filename != null && filename !== '') {
+    res.setHeader('Content-Disposition', contentDisposition(download ? 'attachment' : 'inline', filename))
+    return filename
+  }
+  if (download) {
+    res.setHeader('Content-Disposition', contentDisposition('attachment', fallbackName))
+  }
+  return undefined
+}
+
+/** CORS for a public read-only gateway. */
+export function setCorsHeaders (res: Response): void {
+  res.setHeader('Access-Control-Allow-Origin', '*')
+  res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, OPTIONS')
+  res.setHeader('Access-Control-Allow-Headers', 'Content-Type, Range, User-Agent, X-Requested-With, If-None-Match, Cache-Control')
+  res.setHeader('Access-Control-Expose-Headers', 'Content-Length, Content-Range, Content-Type, Content-Disposition, Etag, X-Ipfs-Path, X-Ipfs-Roots, X-Content-Type-Options')
+}

@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto'
+
+/** One byte range, both ends inclusive, already clipped to the file. */
+export interface ByteRange {
+  start: number
+  end: number
+}
+
+/** What a Range header asks of a file of known size. */
+export type RangeRequest =
+  /** No usable Range header (absent, malformed, another unit, too many parts): send everything. */
+  | { kind: 'full' }
+  /** Every range lies outside the file: 416. */
+  | { kind: 'unsatisfiable' }
+  | { kind: 'ranges', ranges: ByteRange[] }
+
+/** More parts than this and the header is ignored (a cheap defence against range floods). */
+export const maxRanges = 64
+
+/**
+ * Parses a `Range: bytes=…` header (RFC 9110 §14.1.2) against a file of `size` bytes:
+ * `a-b`, `a-` and suffix `-n` parts. Malformed headers are ignored, as the RFC asks;
+ * parts past the end are dropped and ends are clipped; when no part is left, the range
+ * is unsatisfiable.
+ */
+export function parseRange (header: string | undefined, size: number): RangeRequest {
+  if (header == null) return { kind: 'full' }
+  const match = /^\s*bytes\s*=\s*(.+)$/i.exec(header)
+  if (match == null) return { kind: 'full' }
+  const parts = (match[1] ?? '').split(',').map(p => p.trim()).filter(p => p !== '')
+  if (parts.length === 0 || parts.length > maxRanges) return { kind: 'full' }
+  const ranges: ByteRange[] = []
+  for (const part of parts) {
+    const m = /^(\d*)\s*-\s*(\d*)$/.exec(part)
+    if (m == null) return { kind: 'full' }
+    const [, first = '', last = ''] = m
+    if (first === '' && last === '') return { kind: 'full' }
+    if (first === '') {
+      const suffix = Number(last)
+      if (suffix === 0 || size === 0) continue
+      ranges.push({ start: Math.max(0, size - suffix), end: size - 1 })
+      continue
+    }
+    const start = Number(first)
+    const end = last === '' ? size - 1 : Number(last)
+    if (end < start) return { kind: 'full' }
+    if (start >= size) continue
+    ranges.push({ start, end: Math.min(end, size - 1) })
+  }
+  if (ranges.length === 0) return { kind: 'unsatisfiable' }
+  return { kind: 'ranges', ranges }
+}
+
+/** The `Content-Range` value of one part. */
+export function contentRange (range: ByteRange, size: number): string {
+  return `bytes ${range.start}-${range.end}/${size}`
+}
+
+/** The layout of a multipart/byteranges body: part headers and the exact total length. */
+export interface MultipartLayout {
+  boundary: string
+  contentType: string
+  /** The header block before each range's bytes. */
+  heads: string[]
+  /** The closing delimiter. */
+  tail: string
+  length: number
+}
+
+/** Lays out a multipart/byteranges response (RFC 9110 §14.6) for several ranges. */
+export function multipartLayout (ranges: ByteRange[], size: number, partType: string): MultipartLayout {
+  const boundary = randomBytes(12).toString('hex')
+  const heads = ranges.map((r, i) =>
+    `${i === 0 ? '' : '\r\n'}--${boundary}\r\nContent-Type: ${partType}\r\nContent-Range: ${contentRange(r, size)}\r\n\r\n`)
+  const tail = `\r\n--${boundary}--\r\n`
+  let length = Buffer.byteLength(tail)
+  for (const [i, r] of ranges.entries()) length += Buffer.byteLength(heads[i] ?? '') + (r.end - r.start + 1)
+  return { boundary, contentType: `multipart/byteranges; boundary=${boundary}`, heads, tail, length }
+}
