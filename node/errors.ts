@@ -72,6 +72,11 @@ export class ForbiddenError extends define('ERR_FORBIDDEN') {}
 /** A requested format the data cannot be given in. */
 export class NotAcceptableError extends define('ERR_NOT_ACCEPTABLE') {}
 
+/** A string that is not a valid multiaddr (e.g. `swarm connect foo`). */
+export class InvalidMultiaddrError extends define('ERR_INVALID_MULTIADDR') {}
+/** A command that needs the network ran on a node without one (no daemon). */
+export class OfflineError extends define('ERR_OFFLINE') {}
+
 /** True for errors that Cairn raised on purpose (as opposed to bugs). */
 export function isCairnError (err: unknown): err is CairnError {
   return err instanceof CairnError
