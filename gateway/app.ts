@@ -10,6 +10,9 @@ import { requestSignal } from './request-signal.js'
 import { isSubdomainGateway, parseSubdomainHost, splitHost, subdomainLabel, subdomainUrl } from './subdomain.js'
 import { serveUnixfsDir } from './handlers/unixfs-dir.js'
 import { serveUnixfsFile } from './handlers/unixfs-file.js'
+import { negotiateFormat, type ResponseFormat } from './format.js'
+import { serveCodec } from './handlers/codec.js'
+import { serveNegotiated } from './handlers/negotiated.js'
 import type { CairnNode } from '../node/node.js'
 import type { CID } from 'multiformats/cid'
 
@@ -118,7 +121,10 @@ async function serveContent (node: CairnNode, req: Request, res: Response, parse
     if (onlyIfCached && !(await node.repo.blockstore.has(parsed.root))) {
       throw new NotCachedError(`${parsed.root.toString()} is not in this node's blockstore (only-if-cached)`)
     }
-    await serveDeserialized(req, res, ctx)
+    // trustless and codec responses (raw block, CAR, dag-json/dag-cbor/json/cbor)
+    const format = negotiateFormat(req)
+    if (await serveNegotiated(req, res, ctx, format)) return
+    await serveDeserialized(req, res, ctx, format)
   } catch (err) {
     throw explain(err, ctx)
   } finally {
@@ -127,7 +133,7 @@ async function serveContent (node: CairnNode, req: Request, res: Response, parse
 }
 
 /** The path gateway's own response: UnixFS files and directories. */
-async function serveDeserialized (req: Request, res: Response, ctx: ContentRequest): Promise<void> {
+async function serveDeserialized (req: Request, res: Response, ctx: ContentRequest, format: ResponseFormat): Promise<void> {
   const resolved = await resolvePath(ctx.node, ctx.path, readOptions(ctx))
   for (const [i, cid] of resolved.roots.entries()) {
     await refuseBlocked(ctx, cid, ctx.path.segments.slice(i))
@@ -145,6 +151,8 @@ async function serveDeserialized (req: Request, res: Response, ctx: ContentReque
       await serveUnixfsFile(req, res, ctx, target)
       return
     default:
+      // dag-json, dag-cbor, json and cbor blocks are served as documents
+      if (entry.type === 'object' && await serveCodec(req, res, ctx, format)) return
       throw new NotUnixfsError(`${entry.cid.toString()} is ${entry.type === 'object' ? 'a codec without a UnixFS form' : 'not UnixFS'}; ask for ?format=raw or ?format=car`)
   }
 }

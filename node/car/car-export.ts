@@ -7,7 +7,8 @@ import { CID } from 'multiformats/cid'
 import { varint } from 'multiformats'
 import { exporterOptions, translateReadError, type ReadOptions } from '../content/resolve.js'
 import type { CairnNode } from '../node.js'
-import type { ContentPath } from '../content/content-path.js'
+import { formatContentPath, type ContentPath } from '../content/content-path.js'
+import { NotFoundError } from '../errors.js'
 
 /** How much of the DAG below the end of the path goes into the CAR (IPIP-402 `dag-scope`). */
 export type DagScope = 'all' | 'entity' | 'block'
@@ -110,6 +111,8 @@ export interface DagPathResolution {
   terminal: CID
   /** Path segments left inside the terminal block (a path that ends within a dag-cbor/dag-json document). */
   remainder: string[]
+  /** The logical roots: the root and one CID per path segment resolved (X-Ipfs-Roots), no HAMT shards. */
+  roots: CID[]
 }
 
 /**
@@ -118,21 +121,28 @@ export interface DagPathResolution {
  */
 export async function resolveDagPath (node: CairnNode, root: CID, segments: string[], options: ReadOptions = {}): Promise<DagPathResolution> {
   const content: ContentPath = { root, segments }
-  if (segments.length === 0) return { via: [], terminal: root, remainder: [] }
+  if (segments.length === 0) return { via: [], terminal: root, remainder: [], roots: [root] }
   const cids: CID[] = []
+  const roots: CID[] = []
   let remainder: string[] = segments
   try {
     const target = [root.toString(), ...segments.map(escapeSlashes)].join('/')
     for await (const step of walkPath(target, node.helia.blockstore, { ...exporterOptions(node, options), yieldSubShards: true })) {
       const last = cids[cids.length - 1]
       if (last == null || !last.equals(step.cid)) cids.push(step.cid)
+      // a HAMT sub-shard leaves the remaining path as it was; a resolved segment shortens it
+      if (roots.length === 0 || step.remainder.length < remainder.length) roots.push(step.cid)
       remainder = step.remainder
     }
   } catch (err) {
+    // a key that a dag-cbor/dag-json document does not have is a path not in the DAG
+    if (err instanceof Error && err.name === 'BadPathError') {
+      throw new NotFoundError(`${formatContentPath(content)}: ${err.message}`, { cause: err })
+    }
     throw translateReadError(err, content)
   }
   const terminal = cids.pop() ?? root
-  return { via: cids, terminal, remainder }
+  return { via: cids, terminal, remainder, roots }
 }
 
 function escapeSlashes (segment: string): string {
@@ -167,7 +177,8 @@ function withLengthPrefix (length: number, parts: Uint8Array[]): Uint8Array {
  * error later (a missing block) ends the stream by throwing.
  */
 export async function * exportCar (node: CairnNode, root: CID, options: CarExportOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
-  const readOptions: ReadOptions = options.signal != null ? { signal: options.signal } : {}
+  // the read options (signal, offline) pass through; exporterOptions picks what it knows
+  const readOptions: ReadOptions = options
   const { via, terminal } = await resolveDagPath(node, root, options.path ?? [], readOptions)
   const terminalBytes = await readBlock(node, terminal, readOptions)
 

@@ -1,0 +1,61 @@
+import { ipfsPathOf, type ContentRequest } from '../content-request.js'
+import { contentLocationFor, type ResponseFormat } from '../format.js'
+import { immutableCacheControl, matchesIfNoneMatch } from '../headers.js'
+import { contentRange, parseRange } from '../range.js'
+import type { Request, Response } from 'express'
+import type { CID } from 'multiformats/cid'
+
+/**
+ * Headers shared by every negotiated (non-default) response: caching, the content
+ * path, `Vary: Accept` (the same URL answers differently by Accept), `Content-Location`
+ * when the format came from `Accept` alone, and `nosniff`.
+ */
+export function setNegotiatedHeaders (req: Request, res: Response, ctx: ContentRequest, format: ResponseFormat, headers: { etag: string, roots?: readonly CID[] }): void {
+  res.setHeader('Etag', headers.etag)
+  res.setHeader('Cache-Control', immutableCacheControl)
+  res.setHeader('X-Ipfs-Path', ipfsPathOf(ctx))
+  if (headers.roots != null) res.setHeader('X-Ipfs-Roots', headers.roots.map(String).join(','))
+  res.setHeader('Vary', 'Accept')
+  res.setHeader('X-Content-Type-Options', 'nosniff')
+  const location = contentLocationFor(req, format)
+  if (location != null) res.setHeader('Content-Location', location)
+}
+
+/** True (and a 304 sent) when the client's `If-None-Match` names `etag`. */
+export function answeredNotModified (req: Request, res: Response, etag: string): boolean {
+  if (!matchesIfNoneMatch(req.get('If-None-Match'), etag)) return false
+  res.status(304).end()
+  return true
+}
+
+/**
+ * Sends an in-memory body (a block, or a block converted to another codec) with its
+ * Content-Type and Content-Length, honouring a single `Range` (206, or 416 when
+ * unsatisfiable) and HEAD. Several ranges are answered with the whole body.
+ */
+export function sendBlockBody (req: Request, res: Response, ctx: ContentRequest, contentType: string, body: Uint8Array): void {
+  ctx.signal.done()
+  res.setHeader('Accept-Ranges', 'bytes')
+  const size = body.byteLength
+  const range = parseRange(req.get('Range'), size)
+  if (range.kind === 'unsatisfiable') {
+    res.status(416)
+    res.setHeader('Content-Range', `bytes */${size}`)
+    res.setHeader('Content-Type', 'text/plain; charset=utf-8')
+    res.removeHeader('Cache-Control')
+    res.end(ctx.head ? undefined : `416 range not satisfiable: the body has ${size} bytes\n`)
+    return
+  }
+  res.setHeader('Content-Type', contentType)
+  if (range.kind === 'ranges' && range.ranges.length === 1 && range.ranges[0] != null) {
+    const only = range.ranges[0]
+    res.status(206)
+    res.setHeader('Content-Range', contentRange(only, size))
+    res.setHeader('Content-Length', String(only.end - only.start + 1))
+    res.end(ctx.head ? undefined : Buffer.from(body.buffer, body.byteOffset + only.start, only.end - only.start + 1))
+    return
+  }
+  res.status(200)
+  res.setHeader('Content-Length', String(size))
+  res.end(ctx.head ? undefined : Buffer.from(body.buffer, body.byteOffset, size))
+}

@@ -1,0 +1,32 @@
+import { NotAcceptableError } from '../../node/errors.js'
+import { serveCar } from './car.js'
+import { serveCodec } from './codec.js'
+import { serveRawBlock } from './raw-block.js'
+import type { ContentRequest } from '../content-request.js'
+import type { ResponseFormat } from '../format.js'
+import type { Request, Response } from 'express'
+
+/**
+ * Answers a request whose format was negotiated (see `negotiateFormat`): raw block,
+ * CAR, dag-json/dag-cbor/json/cbor. Returns false, having sent nothing, when the
+ * default deserialized response should answer instead: no explicit format, or
+ * `json`/`cbor` asked of UnixFS data (a no-op per the spec). For the default format on
+ * a document block (the exporter's `object` entries), call `serveCodec` directly.
+ */
+export async function serveNegotiated (req: Request, res: Response, ctx: ContentRequest, format: ResponseFormat): Promise<boolean> {
+  switch (format.kind) {
+    case 'default':
+      return false
+    case 'raw':
+      await serveRawBlock(req, res, ctx, format)
+      return true
+    case 'car':
+      await serveCar(req, res, ctx, format)
+      return true
+    case 'tar':
+    case 'ipns-record':
+      throw new NotAcceptableError(`format ${format.kind} is not served by this gateway`)
+    default:
+      return await serveCodec(req, res, ctx, format)
+  }
+}

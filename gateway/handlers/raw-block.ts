@@ -1,0 +1,29 @@
+import { readBlock, resolveDagPath } from '../../node/car/car-export.js'
+import { readOptions, type ContentRequest } from '../content-request.js'
+import { contentDisposition } from '../headers.js'
+import { answeredNotModified, sendBlockBody, setNegotiatedHeaders } from './block-response.js'
+import { sendPathRemainder } from './codec.js'
+import type { ResponseFormat } from '../format.js'
+import type { Request, Response } from 'express'
+
+/**
+ * `?format=raw` / `Accept: application/vnd.ipld.raw`: the bytes of one block, the one
+ * at the end of the path (the trustless gateway asks only for `/ipfs/<cid>`; a path is
+ * resolved as the path gateway does). `Content-Disposition: attachment` with
+ * `<cid>.bin` (or `?filename=`), Etag `"<cid>.raw"`, `nosniff`, single ranges.
+ */
+export async function serveRawBlock (req: Request, res: Response, ctx: ContentRequest, format: ResponseFormat): Promise<void> {
+  const resolved = await resolveDagPath(ctx.node, ctx.path.root, ctx.path.segments, readOptions(ctx))
+  if (resolved.remainder.length > 0) {
+    sendPathRemainder(res, ctx, resolved.terminal, resolved.remainder)
+    return
+  }
+  const cid = resolved.terminal
+  const etag = `"${cid.toString()}.raw"`
+  setNegotiatedHeaders(req, res, ctx, format, { etag, roots: resolved.roots })
+  if (answeredNotModified(req, res, etag)) return
+  const bytes = await readBlock(ctx.node, cid, readOptions(ctx))
+  const filename = ctx.query.get('filename')
+  res.setHeader('Content-Disposition', contentDisposition('attachment', filename != null && filename !== '' ? filename : `${cid.toString()}.bin`))
+  sendBlockBody(req, res, ctx, format.kind === 'default' ? 'application/vnd.ipld.raw' : format.mediaType, bytes)
+}
