@@ -1,6 +1,7 @@
 import { CorruptBlockError, NotPinnedError, UsageError } from '../errors.js'
 import { parseCid } from '../content/content-path.js'
 import { addPin, findIndirect, indirectPins, listPins, pinOf, removePin, verifyPins, type PinVerifyResult } from '../pins/pins.js'
+import { blockKey } from '../repo/block-files.js'
 import { valuesCommand } from './command.js'
 
 /** Kubo's `pin add` / `pin rm` answer: the CIDs pinned or unpinned. */
@@ -99,16 +100,19 @@ export const pinLs = valuesCommand<PinLsEntry>({
       }
       return
     }
+    // as Kubo: with `all`, a block that is pinned directly is listed as direct, not again as indirect
+    const listed = new Set<string>()
     if (type !== 'indirect') {
       for await (const pin of listPins(node, signal)) {
         if ((type === 'all' || type === pin.type) && named(pin.name)) {
+          listed.add(blockKey(pin.cid.multihash))
           yield { Cid: pin.cid.toString(), Type: pin.type, Name: pin.name ?? '' }
         }
       }
     }
     if ((type === 'all' || type === 'indirect') && nameFilter == null) {
       for await (const { cid } of indirectPins(node, signal)) {
-        yield { Cid: cid.toString(), Type: 'indirect', Name: '' }
+        if (!listed.has(blockKey(cid.multihash))) yield { Cid: cid.toString(), Type: 'indirect', Name: '' }
       }
     }
   },
