@@ -42,10 +42,10 @@ export function parseRange (header: string | undefined, size: number): RangeRequ
       continue
     }
     const start = Number(first)
-    const end = last === '' ? size - 1 : Number(last)
-    if (end < start) return { kind: 'full' }
+    if (last !== '' && Number(last) < start) return { kind: 'full' }
     if (start >= size) continue
-    ranges.push({ start, end: Math.min(end, size - 1) })
+    const end = last === '' ? size - 1 : Math.min(Number(last), size - 1)
+    ranges.push({ start, end })
   }
   if (ranges.length === 0) return { kind: 'unsatisfiable' }
   return { kind: 'ranges', ranges }

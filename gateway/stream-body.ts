@@ -5,22 +5,36 @@ import type { RequestSignal } from './request-signal.js'
 
 /**
  * Streams `source` into the response with backpressure, marking progress on every chunk.
- * An error after the headers went out cuts the connection (the client sees a short
- * body, never a 200 that looks complete).
+ * The first chunk is read before anything is sent, so a failure to start (a missing
+ * block, a timeout) still becomes a proper error status; a failure later cuts the
+ * connection (the client sees a short body, never a 200 that looks complete).
  */
 export async function streamBody (res: Response, source: AsyncIterable<Uint8Array | string>, signal: RequestSignal): Promise<void> {
-  async function * counted (): AsyncGenerator<Uint8Array | string> {
-    for await (const chunk of source) {
+  const iterator = source[Symbol.asyncIterator]()
+  let first: IteratorResult<Uint8Array | string>
+  try {
+    first = await iterator.next()
+  } catch (err) {
+    signal.done()
+    throw err
+  }
+  signal.progress()
+  async function * rest (): AsyncGenerator<Uint8Array | string> {
+    if (first.done === true) return
+    yield first.value
+    while (true) {
+      const next = await iterator.next()
+      if (next.done === true) return
       signal.progress()
-      yield chunk
+      yield next.value
     }
   }
   try {
-    await pipeline(Readable.from(counted(), { objectMode: false, highWaterMark: 1 << 20 }), res)
-  } catch (err) {
-    if (!res.headersSent) throw err
+    await pipeline(Readable.from(rest(), { objectMode: false, highWaterMark: 1 << 20 }), res)
+  } catch {
     res.destroy()
   } finally {
     signal.done()
+    await iterator.return?.()
   }
 }
