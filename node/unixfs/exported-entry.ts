@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { exporter, type UnixFSEntry } from 'ipfs-unixfs-exporter'
 import { exporterOptions, resolvePath, translateReadError, type ReadOptions } from '../content/resolve.js'
 import { wholeBlocks } from './whole-blocks.js'
@@ -19,6 +20,8 @@ export async function exportEntry (node: CairnNode, cid: CID, path: ContentPath,
 
 /** Resolves `<cid>/path` and returns the entry at its end, ready to stream. */
 export async function resolveEntry (node: CairnNode, path: ContentPath, options: ReadOptions = {}): Promise<UnixFSEntry> {
+  // the exporter adds one abort listener per block it loads in parallel
+  if (options.signal != null) setMaxListeners(Infinity, options.signal)
   const cid = path.segments.length === 0 ? path.root : (await resolvePath(node, path, options)).entry.cid
   return await exportEntry(node, cid, path, options)
 }
