@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream'
 import tar from 'tar-stream'
+import { noModePax, noMtimePax } from '../gateway/rpc/tar-response.js'
 import type { TreeEntry } from '../node/commands/command.js'
 
 /**
@@ -17,7 +18,10 @@ export async function * treeEntriesFromTar (source: AsyncIterable<Uint8Array>): 
     for await (const item of extract) {
       const { header } = item
       const path = header.name.replace(/\/+$/, '').split('/').slice(1).join('/')
-      const entry: TreeEntry = { path, type: 'file', mode: header.mode, mtime: header.mtime }
+      const pax = (header.pax ?? {}) as Record<string, string>
+      const entry: TreeEntry = { path, type: 'file' }
+      if (pax[noModePax] == null) entry.mode = header.mode
+      if (pax[noMtimePax] == null) entry.mtime = header.mtime
       if (header.type === 'directory') {
         entry.type = 'directory'
       } else if (header.type === 'symlink') {

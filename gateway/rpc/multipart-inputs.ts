@@ -19,9 +19,10 @@ export function isMultipart (req: IncomingMessage): boolean {
  * filename is the URL-encoded relative path, `application/x-directory` parts are
  * directories, and `mode` / `mtime` / `mtime-nsecs` ride in the part name's query
  * (`file?mode=0644&mtime=…`, as kubo-rpc-client sends them). Nothing is buffered: busboy
- * waits while a part's content is not read, and a part the command skips is drained
- * when the next one is asked for. When `signal` aborts (the client went away), the
- * part being read fails with the abort reason.
+ * waits while a part's content is not read, so the command must read each file's content
+ * (importers read ahead, so parts are not drained when the next entry is asked for).
+ * When `signal` aborts (the client went away), the part being read fails with the abort
+ * reason.
  */
 export function multipartInputs (req: IncomingMessage, signal: AbortSignal): AsyncIterable<InputEntry> {
   let parser: busboy.Busboy
@@ -37,6 +38,8 @@ export function multipartInputs (req: IncomingMessage, signal: AbortSignal): Asy
     wake?.()
   }
   parser.on('file', (fieldName, stream, info) => {
+    // a part cut off by an abort fails its reader; unread, it must not crash the process
+    stream.on('error', () => {})
     push({ kind: 'part', fieldName, filename: info.filename, mimeType: info.mimeType, stream })
   })
   parser.on('field', () => {})
@@ -51,7 +54,6 @@ export function multipartInputs (req: IncomingMessage, signal: AbortSignal): Asy
     let previous: Readable | undefined
     try {
       while (true) {
-        previous?.resume()
         if (signal.aborted) throw signal.reason
         const event = queue.shift()
         if (event == null) {
@@ -61,8 +63,10 @@ export function multipartInputs (req: IncomingMessage, signal: AbortSignal): Asy
         }
         if (event.kind === 'end') return
         if (event.kind === 'error') throw event.error
+        const entry = toEntry(event)
+        if (entry.content == null) event.stream.resume()
         previous = event.stream
-        yield toEntry(event)
+        yield entry
       }
     } finally {
       signal.removeEventListener('abort', abort)

@@ -11,7 +11,9 @@ export const streamErrorCodeTrailer = 'X-Stream-Error-Code'
 /** Writes a Kubo JSON error (`{"Message","Code","Type":"error"}`) with its status (or `status`). */
 export function sendError (res: Response, err: unknown, status?: number): void {
   const answer = rpcError(err)
-  res.status(status ?? answer.status).type('application/json').send(JSON.stringify(answer.body) + '\n')
+  res.statusCode = status ?? answer.status
+  res.setHeader('Content-Type', 'application/json')
+  res.end(JSON.stringify(answer.body) + '\n')
 }
 
 /**
@@ -35,7 +37,9 @@ export async function streamResponse (
     if (!res.headersSent && !signal.aborted) sendError(res, err)
     return
   }
-  res.status(200).set({ ...headers, Trailer: `${streamErrorTrailer}, ${streamErrorCodeTrailer}` })
+  res.statusCode = 200
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value)
+  res.setHeader('Trailer', `${streamErrorTrailer}, ${streamErrorCodeTrailer}`)
   res.flushHeaders()
   try {
     while (next.done !== true) {

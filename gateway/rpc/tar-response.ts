@@ -2,6 +2,11 @@ import { once } from 'node:events'
 import tar from 'tar-stream'
 import type { TreeEntry } from '../../node/commands/command.js'
 
+/** PAX record marking an entry whose DAG node has no mode (the tar's mode is a default). */
+export const noModePax = 'CAIRN.nomode'
+/** PAX record marking an entry whose DAG node has no mtime (the tar's mtime is a default). */
+export const noMtimePax = 'CAIRN.nomtime'
+
 /**
  * The name of the tree's root inside the tar, as Kubo names it: the last segment of the
  * requested path (`<cid>` or `<cid>/a/b` → `b`).
@@ -50,6 +55,9 @@ async function addEntry (pack: tar.Pack, entry: TreeEntry, root: string, signal:
     ...(entry.mode != null ? { mode: entry.mode } : {}),
     ...(entry.mtime != null ? { mtime: entry.mtime } : {})
   }
+  // tar always carries a mode and mtime; say which ones the DAG did not have
+  const absent = { ...(entry.mode == null ? { [noModePax]: '1' } : {}), ...(entry.mtime == null ? { [noMtimePax]: '1' } : {}) }
+  if (Object.keys(absent).length > 0) header.pax = absent
   if (entry.type === 'symlink') {
     pack.entry({ ...header, linkname: entry.target ?? '' })
     return

@@ -54,7 +54,11 @@ export function importerOptions (profile: ImportProfile): ImporterOptions {
     shardSplitStrategy: profile.shardSplitStrategy,
     shardFanoutBits: 8,
     fieldOrder: 'links-first',
-    wrapWithDirectory: profile.wrapWithDirectory
+    wrapWithDirectory: profile.wrapWithDirectory,
+    // one file at a time: the importer otherwise pulls 50 entries before reading any
+    // content, which deadlocks on a sequential source (an RPC multipart upload, where the
+    // next part only arrives once this one's bytes are read)
+    fileImportConcurrency: 1
   }
 }
 
