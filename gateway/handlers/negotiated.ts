@@ -1,6 +1,6 @@
 import { NotAcceptableError } from '../../node/errors.js'
 import { serveCar } from './car.js'
-import { serveCodec } from './codec.js'
+import { documentCodecs, serveCodec } from './codec.js'
 import { serveRawBlock } from './raw-block.js'
 import type { ContentRequest } from '../content-request.js'
 import type { ResponseFormat } from '../format.js'
@@ -11,11 +11,15 @@ import type { Request, Response } from 'express'
  * CAR, dag-json/dag-cbor/json/cbor. Returns false, having sent nothing, when the
  * default deserialized response should answer instead: no explicit format, or
  * `json`/`cbor` asked of UnixFS data (a no-op per the spec). For the default format on
- * a document block (the exporter's `object` entries), call `serveCodec` directly.
+ * a document block reached through UnixFS (the exporter's `object` entries), call
+ * `serveCodec` directly.
  */
 export async function serveNegotiated (req: Request, res: Response, ctx: ContentRequest, format: ResponseFormat): Promise<boolean> {
   switch (format.kind) {
     case 'default':
+      // a dag-json/dag-cbor/json/cbor root: resolve the path as IPLD (a missing key is a
+      // 404, a path ending inside the document a 501); a UnixFS end falls through
+      if (documentCodecs.has(ctx.path.root.code)) return await serveCodec(req, res, ctx, format)
       return false
     case 'raw':
       await serveRawBlock(req, res, ctx, format)
