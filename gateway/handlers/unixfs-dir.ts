@@ -56,7 +56,7 @@ export async function serveUnixfsDir (req: Request, res: Response, ctx: ContentR
 async function findIndexHtml (ctx: ContentRequest, dir: CID): Promise<CID | undefined> {
   try {
     const found = await resolvePath(ctx.node, { root: dir, segments: ['index.html'] }, readOptions(ctx))
-    return found.entry.type === 'file' ? found.entry.cid : undefined
+    return found.entry.type === 'file' || found.entry.type === 'raw' ? found.entry.cid : undefined
   } catch (err) {
     if (isCairnError(err) && err.code === 'ERR_NOT_FOUND') return undefined
     throw err
