@@ -35,7 +35,8 @@ export async function * catFile (node: CairnNode, path: ContentPath, options: Ca
   if (entry.type === 'file' && entry.unixfs.type === 'symlink') {
     throw new NotUnixfsError(`${formatContentPath(path)}: is a symlink, not a file`)
   }
-  if (options.length === 0) return
+  // like Kubo: an offset at or past the end reads nothing (it is not an error)
+  if (options.length === 0 || (options.offset !== undefined && options.offset >= Number(entry.size))) return
   yield * translated(entry.content({
     ...exporterOptions(node, read),
     ...(options.offset !== undefined ? { offset: options.offset } : {}),

@@ -2,6 +2,7 @@ import { importer, type ImportCandidate, type ImporterOptions, type WritableStor
 import { fixedSize, rabin } from 'ipfs-unixfs-importer/chunker'
 import { balanced, trickle } from 'ipfs-unixfs-importer/layout'
 import { Channel } from './channel.js'
+import { UsageError } from '../errors.js'
 import type { ImportProfile } from './import-options.js'
 import type { InputEntry } from '../commands/command.js'
 import type { CID } from 'multiformats/cid'
@@ -89,6 +90,9 @@ async function * candidates (inputs: AsyncIterable<InputEntry>, profile: ImportP
     const meta = {
       ...(profile.preserveMode && input.mode !== undefined ? { mode: input.mode } : {}),
       ...(profile.preserveMtime && input.mtime !== undefined ? { mtime: toMtime(input.mtime) } : {})
+    }
+    if (profile.wrapWithDirectory && input.path === '') {
+      throw new UsageError('stdin has no name to wrap: give one with --stdin-name')
     }
     if (input.content == null) {
       yield { path: input.path, ...meta }
