@@ -1,0 +1,49 @@
+import test from 'ava'
+import { join } from 'node:path'
+import { chromium } from 'playwright-core'
+import { tempDir } from '../helpers/cli.js'
+import { importFixture } from '../helpers/fixtures.js'
+import { startTestGateway } from '../helpers/gateway.js'
+
+/** Debian's chromium (`apt-get install chromium`, see .ci/run). */
+const executablePath = '/usr/bin/chromium'
+const args = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'
+]
+
+test('headless Chromium opens a directory listing and clicks through to a file', async t => {
+  const gw = await startTestGateway()
+  t.teardown(gw.cleanup)
+  const listing = await importFixture(gw.node, 'dir_listing/fixtures.car')
+  const profile = await tempDir('cairn-chromium-')
+  t.teardown(profile.cleanup)
+  const browser = await chromium.launchPersistentContext(join(profile.path, 'user-data'), {
+    executablePath,
+    headless: true,
+    args,
+    timeout: 60_000
+  })
+  t.teardown(async () => { await browser.close() })
+  const page = await browser.newPage()
+
+  // no trailing slash: the gateway redirects, the browser follows
+  const response = await page.goto(`${gw.url}/ipfs/${listing.toString()}`)
+  t.is(response?.status(), 200)
+  t.is(new URL(page.url()).pathname, `/ipfs/${listing.toString()}/`)
+  t.is(await page.locator('h1').innerText(), `Index of /ipfs/${listing.toString()}/`)
+
+  await page.getByRole('link', { name: 'ą', exact: true }).click()
+  await page.waitForURL(/%C4%85\/$/)
+  await page.getByRole('link', { name: 'ę', exact: true }).click()
+  await page.waitForURL(/%C4%99\/$/)
+  t.true(await page.getByRole('link', { name: '..', exact: true }).isVisible())
+
+  const [file] = await Promise.all([
+    page.waitForResponse(r => r.url().endsWith('file-%C5%BA%C5%82.txt')),
+    page.getByRole('link', { name: 'file-źł.txt' }).click()
+  ])
+  t.is(file.status(), 200)
+  t.is(file.headers()['content-type'], 'text/plain; charset=utf-8')
+  t.is((await page.locator('body').innerText()).trim(), 'I am a txt file on path with utf8')
+})
