@@ -79,6 +79,8 @@ async function * invoke (endpoint: RpcEndpoint, agent: Agent, command: Command, 
   }
 
   const res = await responded
+  // a stream cut short by a failure in the daemon (a truncated tar, say) is explained by the trailer
+  const explain = (err: unknown): unknown => signal.aborted ? signal.reason : (uploadError ?? (res.complete ? errorFromTrailers(res) : undefined) ?? err)
   try {
     if (res.statusCode !== 200) {
       throw await errorFromResponse(res)
@@ -88,12 +90,12 @@ async function * invoke (endpoint: RpcEndpoint, agent: Agent, command: Command, 
     } else if (command.output === 'bytes') {
       yield * res as AsyncIterable<Uint8Array>
     } else {
-      yield * treeEntriesFromTar(res)
+      yield * treeEntriesFromTar(res, err => explain(err))
     }
     const trailerError = errorFromTrailers(res)
     if (trailerError != null) throw trailerError
   } catch (err) {
-    throw signal.aborted ? signal.reason : (uploadError ?? err)
+    throw explain(err)
   } finally {
     res.destroy()
     req.destroy()

@@ -23,6 +23,7 @@ export function tarRootName (arg: string | undefined): string {
  */
 export async function * tarChunks (entries: AsyncIterable<TreeEntry>, root: string): AsyncGenerator<Uint8Array> {
   const pack = tar.pack()
+  pack.on('error', () => {})
   const stop = new AbortController()
   let failure: unknown
   const feeding = (async () => {
@@ -55,9 +56,14 @@ async function addEntry (pack: tar.Pack, entry: TreeEntry, root: string, signal:
     ...(entry.mode != null ? { mode: entry.mode } : {}),
     ...(entry.mtime != null ? { mtime: entry.mtime } : {})
   }
-  // tar always carries a mode and mtime; say which ones the DAG did not have
-  const absent = { ...(entry.mode == null ? { [noModePax]: '1' } : {}), ...(entry.mtime == null ? { [noMtimePax]: '1' } : {}) }
-  if (Object.keys(absent).length > 0) header.pax = absent
+  // tar always carries a mode and a whole-second mtime: say which ones the DAG did not
+  // have, and keep sub-second mtimes in the standard PAX `mtime` record
+  const pax: Record<string, string> = {
+    ...(entry.mode == null ? { [noModePax]: '1' } : {}),
+    ...(entry.mtime == null ? { [noMtimePax]: '1' } : {}),
+    ...(entry.mtime != null && entry.mtime.getTime() % 1000 !== 0 ? { mtime: (entry.mtime.getTime() / 1000).toFixed(3) } : {})
+  }
+  if (Object.keys(pax).length > 0) header.pax = pax
   if (entry.type === 'symlink') {
     pack.entry({ ...header, linkname: entry.target ?? '' })
     return
@@ -69,7 +75,10 @@ async function addEntry (pack: tar.Pack, entry: TreeEntry, root: string, signal:
   if (entry.size == null) throw new Error(`tree entry ${header.name} has no size`)
   let done!: (err?: Error | null) => void
   const written = new Promise<void>((resolve, reject) => { done = err => { if (err != null) reject(err); else resolve() } })
+  written.catch(() => {})
   const sink = pack.entry({ ...header, size: Number(entry.size) }, err => done(err))
+  // a failed export destroys the pack and with it this entry; the failure is reported once, by tarChunks
+  sink.on('error', () => {})
   for await (const chunk of entry.content ?? []) {
     if (!sink.write(chunk)) await once(sink, 'drain', { signal })
   }
