@@ -1,6 +1,6 @@
 import { request, Agent, type IncomingMessage } from 'node:http'
 import * as errors from '../node/errors.js'
-import { CairnError, ForbiddenError } from '../node/errors.js'
+import { ApiUnreachableError, CairnError, ForbiddenError } from '../node/errors.js'
 import { multipartBody } from './multipart-body.js'
 import { treeEntriesFromTar } from './tar-tree.js'
 import type { Command, CommandCall } from '../node/commands/command.js'
@@ -12,13 +12,6 @@ export interface RpcEndpoint {
   url: string
   /** `Authorization` header value, when the API wants one. */
   authorization?: string
-}
-
-/** The RPC API could not be reached although a daemon holds the repo. */
-export class ApiUnreachableError extends CairnError {
-  constructor (message: string, options?: ErrorOptions) {
-    super('ERR_API_UNREACHABLE', message, options)
-  }
 }
 
 /**

@@ -71,6 +71,10 @@ export class NotCachedError extends define('ERR_NOT_CACHED') {}
 export class ForbiddenError extends define('ERR_FORBIDDEN') {}
 /** A requested format the data cannot be given in. */
 export class NotAcceptableError extends define('ERR_NOT_ACCEPTABLE') {}
+/** A daemon holds the repo but its RPC API does not answer. */
+export class ApiUnreachableError extends define('ERR_API_UNREACHABLE') {}
+/** The HTTP client of an RPC call went away; the command is aborted with this reason. */
+export class ClientGoneError extends define('ERR_CLIENT_GONE') {}
 
 /** A string that is not a valid multiaddr (e.g. `swarm connect foo`). */
 export class InvalidMultiaddrError extends define('ERR_INVALID_MULTIADDR') {}

@@ -1,6 +1,6 @@
 import express, { type Request, type Response } from 'express'
 import { findCommand } from '../../node/commands/index.js'
-import { CairnError, ForbiddenError, NotFoundError, TimeoutError, UsageError } from '../../node/errors.js'
+import { ClientGoneError, ForbiddenError, NotFoundError, TimeoutError, UsageError } from '../../node/errors.js'
 import { accessCheck } from './auth.js'
 import { readCall } from './call.js'
 import { isMultipart, multipartInputs } from './multipart-inputs.js'
@@ -11,11 +11,6 @@ import type { CairnNode } from '../../node/node.js'
 
 /** Where the API lives, as in Kubo. */
 export const apiPrefix = '/api/v0'
-
-/** Raised into a running command when its HTTP client disconnects. */
-class ClientGoneError extends CairnError {
-  constructor () { super('ERR_CLIENT_GONE', 'the client closed the connection') }
-}
 
 /**
  * The Kubo-compatible RPC API as an Express app, generated from the command table:
@@ -79,7 +74,7 @@ async function runCommand (node: CairnNode, command: Command, req: Request, res:
   const controller = new AbortController()
   const { signal } = controller
   res.on('close', () => {
-    if (!res.writableFinished) controller.abort(new ClientGoneError())
+    if (!res.writableFinished) controller.abort(new ClientGoneError('the client closed the connection'))
   })
   let timer: NodeJS.Timeout | undefined
   try {

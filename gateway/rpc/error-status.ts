@@ -33,6 +33,7 @@ const table: Record<string, Mapping> = {
   ERR_INVALID_CONFIG: clientError,
   ERR_INVALID_CAR: clientError,
   ERR_INPUT_FILE: clientError,
+  ERR_INVALID_MULTIADDR: clientError,
   ERR_FORBIDDEN: { status: 403, type: KuboErrorType.forbidden }
 }
 
