@@ -4,6 +4,8 @@ import { Readable } from 'node:stream'
 import tar from 'tar-stream'
 import { startRpcNode, type RpcTestNode } from '../helpers/rpc.js'
 import { nodeIdentity } from '../../node/commands/id.js'
+import { commands } from '../../node/commands/index.js'
+import { valuesCommand } from '../../node/commands/command.js'
 
 let shared: RpcTestNode
 
@@ -183,4 +185,43 @@ test('a huge upload cut off midway leaves no pin and the server keeps serving', 
   // the only new recursive pin is the small file added afterwards
   const newPins = after.trim().split('\n').filter(line => line !== '' && !before.includes(line))
   t.deepEqual(newPins.map(l => (JSON.parse(l) as { Cid: string }).Cid), [added[0]?.Hash])
+})
+
+test('the router serves whatever is in the table, and a client that disconnects aborts the command', async t => {
+  // a command added to the table at run time: the router needs no change to serve it
+  let aborted: unknown
+  let produced = 0
+  const probe = valuesCommand<{ N: number }>({
+    path: ['test', 'endless-probe'],
+    description: 'yields numbers until aborted',
+    args: [],
+    options: [],
+    async * run ({ signal }) {
+      try {
+        while (!signal.aborted) {
+          yield { N: produced++ }
+          await new Promise(resolve => setTimeout(resolve, 5))
+        }
+      } finally {
+        aborted = signal.reason
+      }
+    },
+    text: v => String(v.N)
+  })
+  commands.push(probe)
+  t.teardown(() => { commands.splice(commands.indexOf(probe), 1) })
+
+  const controller = new AbortController()
+  const res = await shared.post('test/endless-probe', [], { signal: controller.signal })
+  t.is(res.status, 200)
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader()
+  const first = await reader.read()
+  t.regex(new TextDecoder().decode(first.value), /^\{"N":0\}\n/)
+  controller.abort()
+  const deadline = Date.now() + 5000
+  while (aborted === undefined && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20))
+  t.is((aborted as { code?: string } | undefined)?.code, 'ERR_CLIENT_GONE')
+  const stoppedAt = produced
+  await new Promise(resolve => setTimeout(resolve, 100))
+  t.is(produced, stoppedAt, 'the command stopped producing')
 })
