@@ -1,7 +1,8 @@
 import test from 'ava'
+import { spawn } from 'node:child_process'
 import { access, mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { cliText, runCli, tempDir, tempRepo } from '../helpers/cli.js'
+import { cliPath, cliText, runCli, tempDir, tempRepo } from '../helpers/cli.js'
 import { startDaemon } from '../helpers/nodes.js'
 
 /** A small tree to add: a text file, a nested multi-block file. */
@@ -110,4 +111,29 @@ test('with API.Authorizations the CLI needs CAIRN_API_AUTH to use the daemon', a
   t.is(wrong.code, 1)
   const allowed = await cliText(['id', '--json'], { repo, env: { CAIRN_API_AUTH: 'bearer:let-me-in' } })
   t.is((JSON.parse(allowed) as { ID: string }).ID, daemon.peerId)
+})
+
+test('a cairn add killed midway through its upload to the daemon leaves no pin, and the daemon keeps serving', async t => {
+  const { repo, cleanup } = await tempRepo()
+  t.teardown(cleanup)
+  const daemon = await startDaemon(repo)
+  t.teardown(async () => { await daemon.stop() })
+  const pinsBefore = await cliText(['pin', 'ls', '--type', 'recursive'], { repo })
+
+  const child = spawn(process.execPath, [cliPath, 'add', '--pin=true'], { env: { ...process.env, CAIRN_PATH: repo }, stdio: ['pipe', 'pipe', 'pipe'] })
+  child.stdin.on('error', () => {})
+  const exited = new Promise(resolve => child.on('exit', resolve))
+  const chunk = Buffer.alloc(1024 * 1024)
+  for (let i = 0; i < 24; i++) {
+    chunk.fill(i)
+    if (!child.stdin.write(chunk)) await new Promise(resolve => child.stdin.once('drain', resolve))
+  }
+  await new Promise(resolve => setTimeout(resolve, 500))
+  child.kill('SIGKILL')
+  await exited
+
+  t.regex(await cliText(['id', '--json'], { repo }), /"ID"/, 'the daemon keeps serving')
+  t.is(await cliText(['pin', 'ls', '--type', 'recursive'], { repo }), pinsBefore, 'no pin for the cut-off upload')
+  const after = await cliText(['add', '-q'], { repo, input: 'after the cut\n' })
+  t.regex(after, /^baf\S+\n$/)
 })
