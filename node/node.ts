@@ -3,6 +3,7 @@ import type { UnixFS } from '@helia/unixfs'
 import type { CID } from 'multiformats/cid'
 import type { Repo } from './repo/repo.js'
 import type { Config } from '../config/config.js'
+import type { NetworkServices } from './network/services.js'
 
 /** What a running Cairn node offers to commands and the gateway. */
 export interface CairnNode {
@@ -18,6 +19,8 @@ export interface CairnNode {
    * strategy covers when it starts.
    */
   announce(cids: CID[]): void
+  /** Online only: provide queue, reprovider and bitswap counters (node/network). */
+  readonly network?: NetworkServices
   stop(): Promise<void>
 }
 
@@ -27,6 +30,8 @@ export interface CreateNodeOptions {
   network?: (helia: Helia, repo: Repo) => Promise<Helia>
   /** Receives CIDs passed to {@link CairnNode.announce} (the daemon's provide queue). */
   announce?: (cids: CID[]) => void
+  /** Background network services: started after Helia, stopped before it. */
+  services?: NetworkServices
 }
 
 /**
@@ -52,6 +57,7 @@ export async function createNode (repo: Repo, options: CreateNodeOptions = {}): 
     helia = await options.network(helia, repo)
   }
   await helia.start()
+  await options.services?.start(helia)
   return {
     repo,
     get config () { return repo.config },
@@ -61,7 +67,9 @@ export async function createNode (repo: Repo, options: CreateNodeOptions = {}): 
     announce (cids) {
       options.announce?.(cids)
     },
+    ...(options.services != null ? { network: options.services } : {}),
     async stop () {
+      await options.services?.stop()
       await helia.stop()
       await repo.close()
     }

@@ -7,6 +7,9 @@ import { add } from './add.js'
 import { cat } from './cat.js'
 import { get } from './get.js'
 import { ls } from './ls.js'
+import { swarmConnect, swarmDisconnect, swarmPeers } from './swarm.js'
+import { routingFindProvs, routingProvide, routingReprovide } from './routing.js'
+import { statsBitswap, statsProvide } from './stats.js'
 import type { Command } from './command.js'
 
 /**
@@ -29,6 +32,14 @@ export const commands: Command[] = [
   repoVerify,
   dagImport,
   dagExport,
+  swarmPeers,
+  swarmConnect,
+  swarmDisconnect,
+  routingFindProvs,
+  routingProvide,
+  routingReprovide,
+  statsProvide,
+  statsBitswap,
   configShow,
   configGet,
   configSet,

@@ -78,6 +78,13 @@ export function translateReadError (err: unknown, path?: ContentPath): unknown {
       return new NotUnixfsError(`${where}: not UnixFS or a supported codec (${err.message})`, { cause: err })
     case 'TimeoutError':
       return new TimeoutError(`timed out fetching ${where}`, { cause: err })
+    case 'LoadBlockFailedError':
+    case 'AggregateError': {
+      // every block source failed; the network's Fetch.Timeout shows up as one of them
+      const inner = (err as AggregateError).errors ?? []
+      const timedOut = inner.some(e => e instanceof Error && (e.name === 'TimeoutError' || (e as { code?: unknown }).code === 'ERR_TIMEOUT'))
+      return timedOut ? new TimeoutError(`timed out fetching ${where}`, { cause: err }) : err
+    }
     default:
       return err
   }

@@ -1,0 +1,80 @@
+import { Option, type Command as Commander } from 'commander'
+import { profileNames, type ProfileName } from '../config/profiles.js'
+import { formatTcpMultiaddr } from '../config/tcp-address.js'
+import { startDaemon, type Daemon } from '../node/daemon.js'
+import { initRepo, repoExists } from '../node/repo/repo.js'
+import { resolveRepoPath } from '../node/repo/paths.js'
+import type { GlobalOptions } from './program.js'
+
+const version = '0.1.0'
+
+/** Prints one line of daemon output (Kubo's wording, so scripts that wait for it work). */
+function say (line: string): void {
+  process.stdout.write(line + '\n')
+}
+
+/**
+ * Resolves when SIGINT or SIGTERM arrives. A second signal during shutdown exits at once
+ * with code 1, as Kubo does.
+ */
+function shutdownSignal (): Promise<NodeJS.Signals> {
+  return new Promise(resolve => {
+    let received = false
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (received) {
+        process.stderr.write('Received another interrupt before graceful shutdown, terminating...\n')
+        process.exit(1)
+      }
+      received = true
+      resolve(signal)
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+  })
+}
+
+/** `http://127.0.0.1:8080` → `/ip4/127.0.0.1/tcp/8080` (Kubo prints multiaddrs). */
+function urlToMultiaddr (text: string): string {
+  const url = new URL(text)
+  return formatTcpMultiaddr(url.hostname.replace(/^\[|\]$/g, ''), Number(url.port))
+}
+
+/** Prints the addresses a started daemon listens on, ending with `Daemon is ready`. */
+function printReady (daemon: Daemon): void {
+  say(`PeerID: ${daemon.peerId}`)
+  for (const addr of daemon.swarm) say(`Swarm listening on ${addr}`)
+  if (daemon.api != null) say(`RPC API server listening on ${daemon.api.multiaddr ?? daemon.api.url}`)
+  if (daemon.gateway != null) say(`Gateway server listening on ${daemon.gateway.multiaddr ?? urlToMultiaddr(daemon.gateway.url)}`)
+  say('Daemon is ready')
+}
+
+/** `cairn daemon`: the node on the network with its RPC API and gateway, until SIGINT/SIGTERM. */
+export function registerDaemon (program: Commander): void {
+  program.command('daemon')
+    .description('Run the node on the network with its RPC API and gateway (Ctrl-C stops it)')
+    .option('--init', 'initialize the repo first if it does not exist', false)
+    .addOption(new Option('--init-profile <name>', 'profile for --init').choices(profileNames).default('public'))
+    .action(async (opts: { init: boolean, initProfile: ProfileName }, self: Commander) => {
+      const globals = self.optsWithGlobals<GlobalOptions>()
+      const root = resolveRepoPath(globals.repo)
+      if (opts.init && !await repoExists(root)) {
+        await initRepo(root, opts.initProfile)
+        say(`initialized cairn repo at ${root}`)
+      }
+      const signal = shutdownSignal()
+      say('Initializing daemon...')
+      say(`Cairn version: ${version}`)
+      say(`Repo: ${root}`)
+      // loaded here: express is not needed by the other commands
+      const [{ startRpcServer }, { startGateway }] = await Promise.all([
+        import('../gateway/rpc/server.js'),
+        import('../gateway/server.js')
+      ])
+      const daemon = await startDaemon({ root, api: startRpcServer, gateway: startGateway })
+      printReady(daemon)
+      await signal
+      say('Received interrupt signal, shutting down...')
+      await daemon.stop()
+      say('Daemon stopped')
+    })
+}

@@ -1,0 +1,96 @@
+import { NotFoundError } from '../errors.js'
+import { parseCid } from '../content/content-path.js'
+import { localDagBlocks } from '../network/dag-blocks.js'
+import { requireNetwork } from '../network/services.js'
+import { valuesCommand } from './command.js'
+import type { CID } from 'multiformats/cid'
+
+/** One provider found by `routing findprovs`. */
+export interface ProviderResult {
+  ID: string
+  Addrs: string[]
+}
+
+/** What `routing provide` announced. */
+export interface ProvideResult {
+  Cid: string
+  /** Blocks announced (1 unless --recursive). */
+  Provided: number
+}
+
+/** What `routing reprovide` queued. */
+export interface ReprovideResult {
+  Queued: number
+}
+
+export const routingFindProvs = valuesCommand<ProviderResult>({
+  path: ['routing', 'findprovs'],
+  description: 'Find peers that provide a CID in the DHT: one peer ID per line',
+  args: [{ name: 'cid', description: 'the CID to find providers of', required: true }],
+  options: [
+    { name: 'num-providers', short: 'n', type: 'number', default: 20, description: 'stop after this many providers' }
+  ],
+  async * run ({ node, signal }, { args, options }) {
+    const cid = parseCid(args[0] as string)
+    const libp2p = requireNetwork(node, 'routing findprovs').libp2p
+    const max = typeof options['num-providers'] === 'number' ? options['num-providers'] : 20
+    if (max <= 0) return
+    const seen = new Set<string>()
+    for await (const provider of libp2p.contentRouting.findProviders(cid, { signal })) {
+      const id = provider.id.toString()
+      if (seen.has(id)) continue
+      seen.add(id)
+      yield { ID: id, Addrs: [...new Set(provider.multiaddrs.map(String))] }
+      if (seen.size >= max) return
+    }
+  },
+  text (value) {
+    return value.ID
+  }
+})
+
+export const routingProvide = valuesCommand<ProvideResult>({
+  path: ['routing', 'provide'],
+  description: 'Announce to the DHT that this node provides CIDs (they must be local); waits until done',
+  args: [{ name: 'cid', description: 'CIDs to announce', required: true, variadic: true }],
+  options: [
+    { name: 'recursive', short: 'r', type: 'boolean', description: 'announce every local block of each DAG' }
+  ],
+  async * run ({ node, signal }, { args, options }) {
+    const cids = args.map(parseCid)
+    requireNetwork(node, 'routing provide')
+    for (const cid of cids) {
+      if (!await node.repo.blockstore.has(cid)) {
+        throw new NotFoundError(`block ${cid.toString()} is not in the local blockstore; only local blocks can be provided`)
+      }
+    }
+    for (const cid of cids) {
+      const blocks: AsyncIterable<CID> | CID[] = options.recursive === true
+        ? localDagBlocks(node.helia, node.repo.blockstore, cid, { signal })
+        : [cid]
+      let provided = 0
+      for await (const block of blocks) {
+        await node.helia.routing.provide(block, { signal })
+        provided++
+      }
+      yield { Cid: cid.toString(), Provided: provided }
+    }
+  },
+  text () {
+    return undefined
+  }
+})
+
+export const routingReprovide = valuesCommand<ReprovideResult>({
+  path: ['routing', 'reprovide'],
+  description: 'Run a reprovide sweep now: queue every CID the Provide.Strategy covers',
+  args: [],
+  options: [],
+  async * run ({ node }) {
+    const network = requireNetwork(node, 'routing reprovide')
+    yield { Queued: await network.reprovider.sweep() }
+  },
+  text (value) {
+    return `queued ${value.Queued} CIDs for providing`
+  }
+})

@@ -1,0 +1,102 @@
+import { rm, writeFile, rename } from 'node:fs/promises'
+import { createOnlineNode, type OnlineNodeOptions } from './network/online-node.js'
+import { openRepo } from './repo/repo.js'
+import type { CairnNode } from './node.js'
+import type { Config } from '../config/config.js'
+import type { Libp2p } from '@libp2p/interface'
+
+/** An HTTP server the daemon runs beside the node (RPC API, gateway). */
+export interface DaemonServer {
+  /** Base URL, e.g. `http://127.0.0.1:5001`. */
+  url: string
+  /** The real bound address as a multiaddr, when the server reports it. */
+  multiaddr?: string
+  close(): Promise<void>
+}
+
+/** Starts a server for a node on a listen multiaddr (port 0 picks a free port). */
+export type ServerStarter = (node: CairnNode, listen: string) => Promise<DaemonServer>
+
+/** Options for {@link startDaemon}. */
+export interface DaemonOptions extends OnlineNodeOptions {
+  root: string
+  /** Starts the RPC API (its bound multiaddr goes to `<repo>/api`). */
+  api?: ServerStarter
+  /** Starts the gateway. */
+  gateway?: ServerStarter
+  /** Environment for CAIRN_API / CAIRN_GATEWAY (default process.env). */
+  env?: NodeJS.ProcessEnv
+}
+
+/** A running daemon. */
+export interface Daemon {
+  node: CairnNode
+  peerId: string
+  /** Swarm listen addresses (without `/p2p/…`). */
+  swarm: string[]
+  api?: DaemonServer
+  gateway?: DaemonServer
+  /** Removes `<repo>/api`, closes the servers, stops the node (connections, lock). Idempotent. */
+  stop(): Promise<void>
+}
+
+/** The RPC API and gateway listen addresses: CAIRN_API / CAIRN_GATEWAY override the config. */
+export function listenAddresses (config: Config, env: NodeJS.ProcessEnv = process.env): { api: string, gateway: string } {
+  const pick = (value: string | undefined, fallback: string): string => value != null && value.trim() !== '' ? value.trim() : fallback
+  return {
+    api: pick(env.CAIRN_API, config.Addresses.API),
+    gateway: pick(env.CAIRN_GATEWAY, config.Addresses.Gateway)
+  }
+}
+
+/**
+ * Starts the daemon on the repo at `root`: takes the repo lock, brings the node online,
+ * starts the RPC API and writes its real bound multiaddr to `<repo>/api` (as Kubo does),
+ * then the gateway. Anything that fails half-way is undone before the error is thrown.
+ */
+export async function startDaemon (options: DaemonOptions): Promise<Daemon> {
+  const repo = await openRepo(options.root)
+  let node: CairnNode
+  try {
+    node = await createOnlineNode(repo, options)
+  } catch (err) {
+    await repo.close()
+    throw err
+  }
+  const listen = listenAddresses(repo.config, options.env)
+  const apiFile = repo.paths.api
+  let api: DaemonServer | undefined
+  let gateway: DaemonServer | undefined
+  let stopping: Promise<void> | undefined
+  const stop = async (): Promise<void> => {
+    stopping ??= (async () => {
+      await rm(apiFile, { force: true })
+      await Promise.allSettled([gateway?.close(), api?.close()])
+      await node.stop()
+    })()
+    await stopping
+  }
+  try {
+    if (options.api != null) {
+      api = await options.api(node, listen.api)
+      const tmp = `${apiFile}.${process.pid}.tmp`
+      await writeFile(tmp, api.multiaddr ?? listen.api)
+      await rename(tmp, apiFile)
+    }
+    if (options.gateway != null) {
+      gateway = await options.gateway(node, listen.gateway)
+    }
+  } catch (err) {
+    await stop()
+    throw err
+  }
+  const libp2p = (node.helia as typeof node.helia & { libp2p: Libp2p }).libp2p
+  return {
+    node,
+    peerId: libp2p.peerId.toString(),
+    swarm: libp2p.getMultiaddrs().map(a => a.toString().replace(/\/p2p\/[^/]+$/, '')),
+    ...(api != null ? { api } : {}),
+    ...(gateway != null ? { gateway } : {}),
+    stop
+  }
+}

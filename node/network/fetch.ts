@@ -1,0 +1,92 @@
+import { TimeoutError } from '../errors.js'
+import type { BitswapLedger } from './bitswap-ledger.js'
+import type { BlockBroker, Helia } from '@helia/interface'
+import type { CID } from 'multiformats/cid'
+
+/** The parts of Helia's bitswap broker the counters hook into (not exported by @helia/bitswap). */
+interface BitswapInternals {
+  bitswap: {
+    wantList: EventTarget
+    network: { sendMessage: (peer: { toString(): string }, message: { blocks: Map<string, { data: Uint8Array }> }, ...rest: unknown[]) => Promise<void> }
+    getWantlist(): Array<{ cid: CID }>
+  }
+}
+
+/** Options of the fetch mixin. */
+export interface FetchOptions {
+  /** `Fetch.Timeout` in ms: how long one block may take to arrive. */
+  timeout: number
+  /** The text of the timeout, for messages (`2m`). */
+  timeoutText: string
+  ledger: BitswapLedger
+}
+
+type Retrieve = NonNullable<BlockBroker['retrieve']>
+
+function limitRetrieve (retrieve: Retrieve, options: FetchOptions): Retrieve {
+  return async (cid, opts = {}) => {
+    const timeout = AbortSignal.timeout(options.timeout)
+    const signal = opts.signal != null ? AbortSignal.any([opts.signal, timeout]) : timeout
+    try {
+      return await retrieve(cid, { ...opts, signal })
+    } catch (err) {
+      if (timeout.aborted && opts.signal?.aborted !== true) {
+        throw new TimeoutError(`no peer sent block ${cid.toString()} within ${options.timeoutText} (Fetch.Timeout)`, { cause: err })
+      }
+      throw err
+    }
+  }
+}
+
+/** The block brokers of a started Helia node (a private field of Helia's class). */
+export function blockBrokers (helia: Helia): BlockBroker[] {
+  return (helia as unknown as { blockBrokers: BlockBroker[] }).blockBrokers
+}
+
+/** The bitswap engine inside Helia's bitswap broker, when there is one. */
+export function bitswapEngine (helia: Helia): BitswapInternals['bitswap'] | undefined {
+  const broker = blockBrokers(helia).find(b => b.name === 'bitswap') as (BlockBroker & Partial<BitswapInternals>) | undefined
+  return broker?.bitswap
+}
+
+/**
+ * A Helia mixin, added after bitswap's: bounds every network block retrieval (direct and
+ * in sessions) by `Fetch.Timeout`, failing with ERR_TIMEOUT instead of waiting forever,
+ * and feeds the per-peer bitswap counters.
+ */
+export function fetchMixin (options: FetchOptions): { name: string, start: (helia: Helia) => Promise<void> } {
+  return {
+    name: 'cairn-fetch',
+    start: async (helia: Helia) => {
+      for (const broker of blockBrokers(helia)) {
+        if ((broker as { cairnLimited?: boolean }).cairnLimited === true) continue
+        Object.assign(broker, { cairnLimited: true })
+        if (broker.retrieve != null) broker.retrieve = limitRetrieve(broker.retrieve.bind(broker), options)
+        const createSession = broker.createSession?.bind(broker)
+        if (createSession != null) {
+          broker.createSession = (opts) => {
+            const session = createSession(opts)
+            if (session.retrieve != null) session.retrieve = limitRetrieve(session.retrieve.bind(session), options)
+            return session
+          }
+        }
+      }
+      countBitswap(helia, options.ledger)
+    }
+  }
+}
+
+function countBitswap (helia: Helia, ledger: BitswapLedger): void {
+  const engine = bitswapEngine(helia)
+  if (engine == null) return
+  engine.wantList.addEventListener('block', (evt) => {
+    const detail = (evt as CustomEvent<{ sender: { toString(): string }, cid: CID, block: Uint8Array }>).detail
+    ledger.received(detail.sender.toString(), detail.cid, detail.block.byteLength)
+  })
+  const network = engine.network
+  const sendMessage = network.sendMessage.bind(network)
+  network.sendMessage = async (peer, message, ...rest) => {
+    await sendMessage(peer, message, ...rest)
+    for (const block of message.blocks.values()) ledger.sent(peer.toString(), block.data.byteLength)
+  }
+}

@@ -1,0 +1,75 @@
+import type { Config } from '../../config/config.js'
+import type { CreateLibp2pOptions } from '@helia/libp2p'
+import type { PrivateKey } from '@libp2p/interface'
+
+/** The Kademlia protocol of the public IPFS DHT (Kubo's). */
+export const dhtProtocol = '/ipfs/kad/1.0.0'
+
+/** What the libp2p composition needs besides the config. */
+export interface Libp2pParts {
+  privateKey: PrivateKey
+  /** Bytes of `<repo>/swarm.key` for a private swarm, else undefined. */
+  swarmKey?: Uint8Array | undefined
+  /** Agent string sent in identify. */
+  agentVersion: string
+}
+
+/**
+ * The libp2p options for a node, every service explicit so that the config alone decides
+ * what the node talks to: TCP and WebSockets, Noise, Yamux, identify, ping, Kademlia on
+ * `/ipfs/kad/1.0.0` (unless `Routing.Type` is `none`), the repo's key, `Addresses.Swarm`,
+ * mDNS only when enabled, a pnet protector when the repo has a swarm key. No autoNAT,
+ * UPnP or relay. Bootstrap peers are dialled by the caller after start (see
+ * {@link bootstrapAddresses}). libp2p packages are imported here, lazily.
+ */
+export async function libp2pOptions (config: Config, parts: Libp2pParts): Promise<CreateLibp2pOptions> {
+  const [{ tcp }, { webSockets }, { noise }, { yamux }, { identify }, { ping }, kad] = await Promise.all([
+    import('@libp2p/tcp'),
+    import('@libp2p/websockets'),
+    import('@chainsafe/libp2p-noise'),
+    import('@chainsafe/libp2p-yamux'),
+    import('@libp2p/identify'),
+    import('@libp2p/ping'),
+    import('@libp2p/kad-dht')
+  ])
+  const services: Record<string, (components: any) => unknown> = {
+    identify: identify(),
+    ping: ping()
+  }
+  const routing = config.Routing.Type
+  if (routing !== 'none') {
+    services.dht = kad.kadDHT({
+      protocol: dhtProtocol,
+      ...(routing === 'dhtclient' ? { clientMode: true } : {}),
+      // the local profile serves the DHT on loopback: kad-dht otherwise stays a client
+      // until it sees a public address, and strips loopback addresses from peer records
+      ...(routing === 'dhtserver' || config.Routing.LoopbackAddresses ? { clientMode: false } : {}),
+      peerInfoMapper: config.Routing.LoopbackAddresses ? kad.passthroughMapper : kad.removePrivateAddressesMapper
+    })
+  }
+  const peerDiscovery: NonNullable<CreateLibp2pOptions['peerDiscovery']> = []
+  if (config.Discovery.MDNS.Enabled) {
+    const { mdns } = await import('@libp2p/mdns')
+    peerDiscovery.push(mdns())
+  }
+  const options: CreateLibp2pOptions = {
+    privateKey: parts.privateKey,
+    addresses: {
+      listen: config.Addresses.Swarm,
+      ...(config.Addresses.Announce.length > 0 ? { announce: config.Addresses.Announce } : {}),
+      ...(config.Addresses.NoAnnounce.length > 0 ? { noAnnounce: config.Addresses.NoAnnounce } : {})
+    },
+    transports: [tcp(), webSockets()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    peerDiscovery,
+    connectionManager: { maxConnections: Math.max(config.Swarm.ConnMgr.HighWater, 1) },
+    nodeInfo: { userAgent: parts.agentVersion },
+    services
+  }
+  if (parts.swarmKey != null) {
+    const { preSharedKey } = await import('@libp2p/pnet')
+    options.connectionProtector = preSharedKey({ psk: parts.swarmKey })
+  }
+  return options
+}

@@ -1,0 +1,65 @@
+import { parseDuration } from '../../config/config.js'
+import { createNode, type CairnNode } from '../node.js'
+import { agentVersion } from '../commands/id.js'
+import { loadPrivateKey } from '../repo/identity.js'
+import { fetchMixin } from './fetch.js'
+import { gatewayRouter } from './gateway-router.js'
+import { libp2pOptions } from './libp2p-options.js'
+import { NetworkServices } from './services.js'
+import { readSwarmKey } from './swarm-key.js'
+import type { Repo } from '../repo/repo.js'
+import type { Helia } from '@helia/interface'
+import type { Libp2p } from '@libp2p/interface'
+
+/** Options for {@link createOnlineNode}. */
+export interface OnlineNodeOptions {
+  /** Delay before the first reprovide sweep, ms (default 5 s). */
+  initialReprovideDelay?: number
+}
+
+/**
+ * Opens the node on the network: Helia with libp2p (composed from the config alone),
+ * bitswap, the configured trustless gateways as a second block source, fetch timeouts,
+ * the provide queue and reprovider. Dials the bootstrap peers in the background.
+ */
+export async function createOnlineNode (repo: Repo, options: OnlineNodeOptions = {}): Promise<CairnNode> {
+  const config = repo.config
+  const swarmKey = await readSwarmKey(repo.paths.swarmKey)
+  const services = new NetworkServices(repo.blockstore, {
+    provide: config.Provide.Enabled && config.Routing.Type !== 'none',
+    strategy: config.Provide.Strategy,
+    interval: parseDuration(config.Provide.Interval),
+    fetchTimeout: parseDuration(config.Fetch.Timeout),
+    ...(options.initialReprovideDelay != null ? { initialReprovideDelay: options.initialReprovideDelay } : {})
+  })
+  const network = async (helia: Helia): Promise<Helia> => {
+    const [{ withLibp2pLight }, { withBitswap }, opts] = await Promise.all([
+      import('@helia/libp2p'),
+      import('@helia/bitswap'),
+      libp2pOptions(config, { privateKey: loadPrivateKey(config.Identity), swarmKey, agentVersion })
+    ])
+    const online = withBitswap(withLibp2pLight(helia, opts))
+    const http = config.HTTPRetrieval
+    if (http.Enabled && http.Gateways.length > 0) {
+      const { trustlessGateway } = await import('@helia/block-brokers')
+      online.addRouter(await gatewayRouter(http.Gateways))
+      online.addBlockBroker(trustlessGateway({
+        allowLocal: true,
+        allowInsecure: http.Gateways.some(url => url.startsWith('http:'))
+      }))
+    }
+    online.addMixin(fetchMixin({ timeout: services.options.fetchTimeout, timeoutText: config.Fetch.Timeout, ledger: services.ledger }))
+    return online
+  }
+  const node = await createNode(repo, { network, announce: cids => { services.announce(cids) }, services })
+  dialBootstrap(services.libp2p, config.Bootstrap)
+  return node
+}
+
+function dialBootstrap (libp2p: Libp2p, addresses: string[]): void {
+  if (addresses.length === 0) return
+  void (async () => {
+    const { multiaddr } = await import('@multiformats/multiaddr')
+    await Promise.allSettled(addresses.map(async a => await libp2p.dial(multiaddr(a), { signal: AbortSignal.timeout(30_000) })))
+  })().catch(() => {})
+}

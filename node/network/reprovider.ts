@@ -1,0 +1,137 @@
+import { localDagBlocks } from './dag-blocks.js'
+import type { ProvideQueue } from './provide-queue.js'
+import type { Helia } from '@helia/interface'
+import type { Blockstore } from 'interface-blockstore'
+import type { CID } from 'multiformats/cid'
+
+/** Kubo's `Provide.Strategy`: what the node announces. */
+export type ProvideStrategy = 'all' | 'pinned' | 'roots'
+
+/**
+ * The CIDs a strategy covers: `all` every block in the blockstore, `pinned` every local
+ * block of every pinned DAG (direct pins: the root only), `roots` the pin roots.
+ */
+export async function * strategyCids (helia: Pick<Helia, 'pins' | 'getCodec'>, blockstore: Blockstore, strategy: ProvideStrategy, signal?: AbortSignal): AsyncGenerator<CID> {
+  const opts = signal != null ? { signal } : {}
+  if (strategy === 'all') {
+    for await (const { cid } of blockstore.getAll(opts)) yield cid
+    return
+  }
+  for await (const pin of helia.pins.ls(opts)) {
+    if (strategy === 'roots') {
+      yield pin.cid
+    } else {
+      yield * localDagBlocks(helia, blockstore, pin.cid, { ...opts, depth: pin.depth })
+    }
+  }
+}
+
+/** Options for {@link Reprovider}. */
+export interface ReproviderOptions {
+  strategy: ProvideStrategy
+  /** Time between sweeps (`Provide.Interval`), ms. */
+  interval: number
+  /** Time from start to the first sweep, ms (default 5 s: let the node find peers first). */
+  initialDelay?: number
+}
+
+/** What `cairn stats provide` shows about sweeps. */
+export interface ReproviderStats {
+  strategy: ProvideStrategy
+  interval: number
+  sweeps: number
+  lastSweepAt?: Date
+  /** CIDs queued by the last finished sweep. */
+  lastSweepCids: number
+  lastSweepMs: number
+  nextSweepAt?: Date
+}
+
+/**
+ * Re-announces what the node holds on an interval: every `interval` it walks the CIDs
+ * its strategy covers and hands them to the provide queue (which batches them). A
+ * service: `start()` / `stop()`.
+ */
+export class Reprovider {
+  private readonly source: (signal: AbortSignal) => AsyncIterable<CID>
+  private readonly queue: ProvideQueue
+  private readonly options: Required<ReproviderOptions>
+  private timer: NodeJS.Timeout | undefined
+  private controller = new AbortController()
+  private current: Promise<number> | undefined
+  private sweeps = 0
+  private lastSweepAt: Date | undefined
+  private lastSweepCids = 0
+  private lastSweepMs = 0
+  private nextSweepAt: Date | undefined
+
+  constructor (source: (signal: AbortSignal) => AsyncIterable<CID>, queue: ProvideQueue, options: ReproviderOptions) {
+    this.source = source
+    this.queue = queue
+    this.options = { initialDelay: 5_000, ...options }
+  }
+
+  start (): void {
+    this.controller = new AbortController()
+    this.schedule(this.options.initialDelay)
+  }
+
+  async stop (): Promise<void> {
+    clearTimeout(this.timer)
+    this.timer = undefined
+    this.nextSweepAt = undefined
+    this.controller.abort()
+    await this.current?.catch(() => {})
+  }
+
+  /** Runs a sweep now (or joins the running one); resolves with the number of CIDs queued. */
+  async sweep (): Promise<number> {
+    if (this.current != null) return await this.current
+    this.current = this.run().finally(() => { this.current = undefined })
+    return await this.current
+  }
+
+  stats (): ReproviderStats {
+    return {
+      strategy: this.options.strategy,
+      interval: this.options.interval,
+      sweeps: this.sweeps,
+      lastSweepCids: this.lastSweepCids,
+      lastSweepMs: this.lastSweepMs,
+      ...(this.lastSweepAt != null ? { lastSweepAt: this.lastSweepAt } : {}),
+      ...(this.nextSweepAt != null ? { nextSweepAt: this.nextSweepAt } : {})
+    }
+  }
+
+  private schedule (delay: number): void {
+    this.nextSweepAt = new Date(Date.now() + delay)
+    this.timer = setTimeout(() => {
+      this.sweep()
+        .catch(() => {})
+        .finally(() => {
+          if (!this.controller.signal.aborted) this.schedule(this.options.interval)
+        })
+    }, delay)
+    this.timer.unref()
+  }
+
+  private async run (): Promise<number> {
+    const started = Date.now()
+    let count = 0
+    let batch: CID[] = []
+    for await (const cid of this.source(this.controller.signal)) {
+      batch.push(cid)
+      count++
+      if (batch.length >= 256) {
+        this.queue.add(batch)
+        batch = []
+      }
+    }
+    this.queue.add(batch)
+    this.sweeps++
+    this.lastSweepAt = new Date()
+    this.lastSweepCids = count
+    this.lastSweepMs = Date.now() - started
+    return count
+  }
+}

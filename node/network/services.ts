@@ -1,0 +1,119 @@
+import { OfflineError } from '../errors.js'
+import { localDagBlocks } from './dag-blocks.js'
+import { BitswapLedger, type BitswapStats } from './bitswap-ledger.js'
+import { bitswapEngine } from './fetch.js'
+import { ProvideQueue, type ProvideQueueStats } from './provide-queue.js'
+import { Reprovider, strategyCids, type ProvideStrategy, type ReproviderStats } from './reprovider.js'
+import type { Helia } from '@helia/interface'
+import type { Libp2p } from '@libp2p/interface'
+import type { Blockstore } from 'interface-blockstore'
+import type { CID } from 'multiformats/cid'
+
+/** What `cairn stats provide` shows. */
+export interface ProvideStats extends ProvideQueueStats, ReproviderStats {
+  enabled: boolean
+}
+
+/** Options for {@link NetworkServices}. */
+export interface NetworkServicesOptions {
+  /** `Provide.Enabled`: false turns announcing and reproviding off. */
+  provide: boolean
+  strategy: ProvideStrategy
+  /** `Provide.Interval` in ms. */
+  interval: number
+  /** `Fetch.Timeout` in ms. */
+  fetchTimeout: number
+  /** Delay before the first reprovide sweep, ms. */
+  initialReprovideDelay?: number
+}
+
+/**
+ * The online node's background services and counters: the provide queue that
+ * `announce` feeds, the reprovider, the bitswap ledgers. Started after Helia (so libp2p
+ * is up), stopped before it.
+ */
+export class NetworkServices {
+  readonly options: NetworkServicesOptions
+  readonly ledger = new BitswapLedger()
+  readonly provideQueue: ProvideQueue
+  readonly reprovider: Reprovider
+  private helia: Helia | undefined
+  private readonly blockstore: Blockstore
+  private walks = new AbortController()
+
+  constructor (blockstore: Blockstore, options: NetworkServicesOptions) {
+    this.options = options
+    this.blockstore = blockstore
+    this.provideQueue = new ProvideQueue(async (cid, opts) => { await this.started().routing.provide(cid, opts) })
+    this.reprovider = new Reprovider(signal => strategyCids(this.started(), blockstore, options.strategy, signal), this.provideQueue, {
+      strategy: options.strategy,
+      interval: options.interval,
+      ...(options.initialReprovideDelay != null ? { initialDelay: options.initialReprovideDelay } : {})
+    })
+  }
+
+  /** The started node's libp2p. */
+  get libp2p (): Libp2p {
+    return (this.started() as Helia & { libp2p: Libp2p }).libp2p
+  }
+
+  async start (helia: Helia): Promise<void> {
+    this.helia = helia
+    this.walks = new AbortController()
+    if (this.options.provide) {
+      this.provideQueue.start()
+      this.reprovider.start()
+    }
+  }
+
+  async stop (): Promise<void> {
+    this.walks.abort()
+    await this.reprovider.stop()
+    await this.provideQueue.stop()
+  }
+
+  /**
+   * Queues CIDs for providing without waiting. Under `all` and `pinned` the local blocks
+   * of each DAG follow the root (walked in the background); under `roots` only the roots.
+   */
+  announce (cids: CID[]): void {
+    if (!this.options.provide || this.helia == null) return
+    this.provideQueue.add(cids)
+    if (this.options.strategy === 'roots') return
+    const helia = this.helia
+    const signal = this.walks.signal
+    void (async () => {
+      for (const root of cids) {
+        let batch: CID[] = []
+        for await (const cid of localDagBlocks(helia, this.blockstore, root, { signal })) {
+          batch.push(cid)
+          if (batch.length >= 256) { this.provideQueue.add(batch); batch = [] }
+        }
+        this.provideQueue.add(batch)
+      }
+    })().catch(() => {})
+  }
+
+  provideStats (): ProvideStats {
+    return { enabled: this.options.provide, ...this.provideQueue.stats(), ...this.reprovider.stats() }
+  }
+
+  bitswapStats (): BitswapStats {
+    const engine = bitswapEngine(this.started())
+    const connected = [...new Set(this.libp2p.getConnections().map(c => c.remotePeer.toString()))]
+    return this.ledger.stats(connected, engine?.getWantlist().map(w => w.cid) ?? [])
+  }
+
+  private started (): Helia {
+    if (this.helia == null) throw new Error('the network services have not started')
+    return this.helia
+  }
+}
+
+/** The node's network services, or ERR_OFFLINE when the node runs without a network. */
+export function requireNetwork (node: { network?: NetworkServices | undefined }, what: string): NetworkServices {
+  if (node.network == null) {
+    throw new OfflineError(`${what} needs the network: start the daemon (cairn daemon) first`)
+  }
+  return node.network
+}
