@@ -1,3 +1,4 @@
+import { BlockedContentError } from '../../node/errors.js'
 import { ipfsPathOf, type ContentRequest } from '../content-request.js'
 import { contentLocationFor, type ResponseFormat } from '../format.js'
 import { immutableCacheControl, matchesIfNoneMatch } from '../headers.js'
@@ -58,4 +59,17 @@ export function sendBlockBody (req: Request, res: Response, ctx: ContentRequest,
   res.status(200)
   res.setHeader('Content-Length', String(size))
   res.end(ctx.head ? undefined : Buffer.from(body.buffer, body.byteOffset, size))
+}
+
+/**
+ * Throws a {@link BlockedContentError} (410, or 451 when the list says so) when the
+ * gateway's denylist blocks `cid` (or `path` under it). Negotiated responses check every
+ * block they read, so a blocked block deep in a DAG is not served inside a CAR either.
+ */
+export async function refuseBlocked (ctx: ContentRequest, cid: CID, path: readonly string[] = []): Promise<void> {
+  const verdict = await ctx.denylist.check(cid, path)
+  if (verdict == null) return
+  const err = new BlockedContentError(`${['/ipfs', cid.toString(), ...path].join('/')} is blocked by a denylist`)
+  err.status = verdict.status
+  throw err
 }

@@ -6,7 +6,7 @@ import { NotAcceptableError } from '../../node/errors.js'
 import { readOptions, type ContentRequest } from '../content-request.js'
 import { formatMediaTypes, type ResponseFormat } from '../format.js'
 import { contentDisposition } from '../headers.js'
-import { answeredNotModified, sendBlockBody, setNegotiatedHeaders } from './block-response.js'
+import { answeredNotModified, refuseBlocked, sendBlockBody, setNegotiatedHeaders } from './block-response.js'
 import type { Request, Response } from 'express'
 import type { CID } from 'multiformats/cid'
 
@@ -62,6 +62,7 @@ export async function serveCodec (req: Request, res: Response, ctx: ContentReque
   const resolved = await resolveDagPath(ctx.node, ctx.path.root, ctx.path.segments, readOptions(ctx))
   const cid = resolved.terminal
   const codec = cid.code
+  for (const step of [...resolved.via, cid]) await refuseBlocked(ctx, step)
   const unixfs = codec === DAG_PB || codec === RAW
   if (unixfs && (format.kind === 'default' || format.kind === 'json' || format.kind === 'cbor')) return false
   if (resolved.remainder.length > 0) {

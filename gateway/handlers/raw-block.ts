@@ -1,7 +1,7 @@
 import { readBlock, resolveDagPath } from '../../node/car/car-export.js'
 import { readOptions, type ContentRequest } from '../content-request.js'
 import { contentDisposition } from '../headers.js'
-import { answeredNotModified, sendBlockBody, setNegotiatedHeaders } from './block-response.js'
+import { answeredNotModified, refuseBlocked, sendBlockBody, setNegotiatedHeaders } from './block-response.js'
 import { sendPathRemainder } from './codec.js'
 import type { ResponseFormat } from '../format.js'
 import type { Request, Response } from 'express'
@@ -19,6 +19,7 @@ export async function serveRawBlock (req: Request, res: Response, ctx: ContentRe
     return
   }
   const cid = resolved.terminal
+  for (const step of [...resolved.via, cid]) await refuseBlocked(ctx, step)
   const etag = `"${cid.toString()}.raw"`
   setNegotiatedHeaders(req, res, ctx, format, { etag, roots: resolved.roots })
   if (answeredNotModified(req, res, etag)) return

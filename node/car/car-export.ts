@@ -40,6 +40,12 @@ export interface CarExportOptions extends ReadOptions {
   dups?: boolean
   /** CIDs for the CAR header; default the root. */
   roots?: CID[]
+  /**
+   * Called before each block is read (path blocks included); throwing refuses it and
+   * ends the stream (before the header for the path and its end, so a caller can still
+   * answer with an error). The gateway passes its denylist check here.
+   */
+  refuse?: (cid: CID) => Promise<void> | void
 }
 
 const DAG_PB = dagPb.code
@@ -179,12 +185,16 @@ function withLengthPrefix (length: number, parts: Uint8Array[]): Uint8Array {
 export async function * exportCar (node: CairnNode, root: CID, options: CarExportOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
   // the read options (signal, offline) pass through; exporterOptions picks what it knows
   const readOptions: ReadOptions = options
+  const fetch = async (cid: CID): Promise<Uint8Array> => {
+    await options.refuse?.(cid)
+    return await readBlock(node, cid, readOptions)
+  }
   const { via, terminal } = await resolveDagPath(node, root, options.path ?? [], readOptions)
-  const terminalBytes = await readBlock(node, terminal, readOptions)
+  for (const cid of via) await options.refuse?.(cid)
+  const terminalBytes = await fetch(terminal)
 
   const seen = new Set<string>()
   const dups = options.dups === true
-  const fetch = async (cid: CID): Promise<Uint8Array> => await readBlock(node, cid, readOptions)
   function * emit (cid: CID, bytes: Uint8Array): Generator<Uint8Array> {
     if (isIdentityCid(cid)) return
     if (!dups) {
