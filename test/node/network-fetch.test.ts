@@ -1,0 +1,94 @@
+import test from 'ava'
+import { randomBytes } from 'node:crypto'
+import { cat } from '../../node/commands/cat.js'
+import { routingFindProvs } from '../../node/commands/routing.js'
+import { connectNodes, startNodes, stopNodes, waitFor, type TestNode } from '../helpers/nodes.js'
+import type { CID } from 'multiformats/cid'
+
+const MiB = 1024 * 1024
+
+/** Reads a file through the `cat` command, as the CLI and RPC API do. */
+async function catBytes (node: TestNode, cid: CID, timeout = 60_000): Promise<Buffer> {
+  const chunks: Uint8Array[] = []
+  const signal = AbortSignal.timeout(timeout)
+  for await (const chunk of cat.run({ node: node.node, signal }, { args: [cid.toString()], options: {} })) chunks.push(chunk)
+  return Buffer.concat(chunks)
+}
+
+async function addBytes (node: TestNode, bytes: Uint8Array): Promise<CID> {
+  const cid = await node.node.fs.addBytes(bytes)
+  node.node.announce([cid])
+  return cid
+}
+
+test('node 5, connected only to node 2, finds node 1 through the DHT and gets a 4 MiB file', async t => {
+  const nodes = await startNodes(5)
+  t.teardown(async () => { await stopNodes(nodes) })
+  const [n1, n2, n3, n4, n5] = nodes as [TestNode, TestNode, TestNode, TestNode, TestNode]
+  await connectNodes(n1, n2)
+  await connectNodes(n3, n2)
+  await connectNodes(n4, n3)
+  const data = randomBytes(4 * MiB)
+  const cid = await addBytes(n1, data)
+  await waitFor(() => (n1.node.network?.provideQueue.stats().provided ?? 0) >= 5, 20_000)
+
+  // node 5 is given node 2's address and nothing else
+  await connectNodes(n5, n2)
+  t.false(await n2.node.repo.blockstore.has(cid), 'node 2 does not hold the file')
+  const started = Date.now()
+  const bytes = await catBytes(n5, cid)
+  t.log(`node 5 fetched 4 MiB through the DHT in ${Date.now() - started} ms`)
+  t.true(bytes.equals(data))
+  const ledger = n5.node.network?.ledger.peer(n1.peerId)
+  t.true((ledger?.BlocksReceived ?? 0) >= 4, 'the blocks came from node 1')
+  t.is(n5.node.network?.ledger.peer(n2.peerId).BlocksReceived, 0)
+  // fetched blocks are kept
+  t.true(await n5.node.repo.blockstore.has(cid))
+})
+
+test('the same file on nodes 1 and 2: node 3 receives blocks from both', async t => {
+  const nodes = await startNodes(3)
+  t.teardown(async () => { await stopNodes(nodes) })
+  const [n1, n2, n3] = nodes as [TestNode, TestNode, TestNode]
+  const data = randomBytes(4 * MiB)
+  const cid = await addBytes(n1, data)
+  t.is((await addBytes(n2, data)).toString(), cid.toString())
+  await connectNodes(n3, n1)
+  await connectNodes(n3, n2)
+  const bytes = await catBytes(n3, cid)
+  t.true(bytes.equals(data))
+  const from1 = n3.node.network?.ledger.peer(n1.peerId)
+  const from2 = n3.node.network?.ledger.peer(n2.peerId)
+  t.log(`blocks from node 1: ${from1?.BlocksReceived}, from node 2: ${from2?.BlocksReceived}`)
+  t.true((from1?.BlocksReceived ?? 0) > 0, 'node 1 sent blocks')
+  t.true((from2?.BlocksReceived ?? 0) > 0, 'node 2 sent blocks')
+  const stats = n3.node.network?.bitswapStats()
+  t.true((stats?.DataReceived ?? 0) >= data.length)
+  t.deepEqual(stats?.Peers.slice().sort(), [n1.peerId, n2.peerId].sort())
+})
+
+test('findprovs on node 4 lists node 1 after add; once node 1 stops, a fetch fails with ERR_TIMEOUT', async t => {
+  const nodes = await startNodes(4, { configure: c => { c.Fetch.Timeout = '2s' } })
+  t.teardown(async () => { await stopNodes(nodes) })
+  const [n1, n2, n3, n4] = nodes as [TestNode, TestNode, TestNode, TestNode]
+  await connectNodes(n1, n2)
+  await connectNodes(n2, n3)
+  await connectNodes(n3, n4)
+  const cid = await addBytes(n1, randomBytes(300_000))
+  const started = Date.now()
+  const found = await waitFor(async () => {
+    const ids: string[] = []
+    for await (const p of routingFindProvs.run({ node: n4.node, signal: AbortSignal.timeout(5_000) }, { args: [cid.toString()], options: { 'num-providers': 5 } })) ids.push(p.ID)
+    return ids.includes(n1.peerId) ? ids : undefined
+  }, 20_000, 250)
+  t.log(`findprovs on node 4 listed node 1 ${Date.now() - started} ms after add`)
+  t.deepEqual(found, [n1.peerId])
+
+  await n1.stop()
+  const failedAt = Date.now()
+  const err = await t.throwsAsync(catBytes(n4, cid))
+  t.is((err as { code?: string }).code, 'ERR_TIMEOUT')
+  const waited = Date.now() - failedAt
+  t.log(`fetch with node 1 gone failed after ${waited} ms (Fetch.Timeout 2s)`)
+  t.true(waited >= 1_900 && waited < 15_000)
+})
