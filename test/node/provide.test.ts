@@ -1,0 +1,81 @@
+import test from 'ava'
+import { randomBytes } from 'node:crypto'
+import { statsProvide } from '../../node/commands/stats.js'
+import { routingProvide } from '../../node/commands/routing.js'
+import { strategyCids, type ProvideStrategy } from '../../node/network/reprovider.js'
+import { connectNodes, startNode, startNodes, stopNodes, waitFor, type TestNode } from '../helpers/nodes.js'
+import type { CID } from 'multiformats/cid'
+
+const MiB = 1024 * 1024
+const key = (cid: CID): string => Buffer.from(cid.multihash.bytes).toString('hex')
+
+async function collect (node: TestNode, strategy: ProvideStrategy): Promise<string[]> {
+  const out: string[] = []
+  for await (const cid of strategyCids(node.node.helia, node.node.repo.blockstore, strategy)) out.push(key(cid))
+  return out.sort()
+}
+
+test('provide strategies: all = every block, pinned = pinned DAGs, roots = pin roots', async t => {
+  const node = await startNode()
+  t.teardown(node.stop)
+  const pinned = await node.node.fs.addBytes(randomBytes(3 * MiB))
+  for await (const _ of node.node.helia.pins.add(pinned)) { /* walk */ }
+  const loose = await node.node.fs.addBytes(randomBytes(1000))
+  const dagBlocks: string[] = []
+  for await (const { cid } of node.node.repo.blockstore.getAll()) dagBlocks.push(key(cid))
+  t.is(dagBlocks.length, 5, 'root + 3 leaves of the pinned file, and the loose block')
+
+  t.deepEqual(await collect(node, 'all'), dagBlocks.sort())
+  const pinnedBlocks = await collect(node, 'pinned')
+  t.is(pinnedBlocks.length, 4)
+  t.false(pinnedBlocks.includes(key(loose)))
+  t.true(pinnedBlocks.includes(key(pinned)))
+  t.deepEqual(await collect(node, 'roots'), [key(pinned)])
+})
+
+test('announce returns at once and the queue provides every block of the DAG in the background', async t => {
+  const nodes = await startNodes(2)
+  t.teardown(async () => { await stopNodes(nodes) })
+  const [a, b] = nodes as [TestNode, TestNode]
+  await connectNodes(a, b)
+  const cid = await a.node.fs.addBytes(randomBytes(3 * MiB))
+  const before = Date.now()
+  a.node.announce([cid])
+  t.true(Date.now() - before < 50, 'announce does not wait for the DHT')
+  const stats = await waitFor(() => {
+    const s = a.node.network?.provideStats()
+    return s != null && s.provided >= 4 && s.queued === 0 ? s : undefined
+  }, 30_000)
+  t.log(`4 blocks provided, ${stats.avgProvideMs} ms per provide on average`)
+  const [shown] = await (async () => {
+    const out = []
+    for await (const v of statsProvide.run({ node: a.node, signal: AbortSignal.timeout(5_000) }, { args: [], options: {} })) out.push(v)
+    return out
+  })()
+  t.true((shown?.TotalProvides ?? 0) >= 4)
+  t.is(shown?.Strategy, 'all')
+  t.regex(statsProvide.text(shown as NonNullable<typeof shown>, {}) ?? '', /TotalProvides:\s+\d+/)
+})
+
+test('the reprovider sweeps on Provide.Interval and counts what it queued', async t => {
+  const node = await startNode({ configure: c => { c.Provide.Interval = '1s'; c.Provide.Strategy = 'roots' }, initialReprovideDelay: 100 })
+  t.teardown(node.stop)
+  const cid = await node.node.fs.addBytes(randomBytes(1000))
+  for await (const _ of node.node.helia.pins.add(cid)) { /* walk */ }
+  const stats = await waitFor(() => {
+    const s = node.node.network?.provideStats()
+    return s != null && s.sweeps >= 2 ? s : undefined
+  }, 20_000)
+  t.is(stats.lastSweepCids, 1)
+  t.truthy(stats.lastSweepAt)
+  t.true((stats.nextSweepAt?.getTime() ?? 0) > (stats.lastSweepAt?.getTime() ?? Infinity))
+})
+
+test('routing provide refuses a CID that is not local', async t => {
+  const node = await startNode()
+  t.teardown(node.stop)
+  const err = await t.throwsAsync(async () => {
+    for await (const _ of routingProvide.run({ node: node.node, signal: AbortSignal.timeout(5_000) }, { args: ['bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'], options: {} })) { /* drain */ }
+  })
+  t.is((err as { code?: string }).code, 'ERR_NOT_FOUND')
+})
