@@ -200,3 +200,33 @@ test('errors before the header: a missing path answers NotFoundError, a missing 
   }, { instanceOf: BlockNotLocalError })
   t.is(chunks.length, 0)
 })
+
+test('the CAR is streamed: blocks are read as the walk reaches them, a few ahead, not all upfront', async t => {
+  const { node, cleanup } = await tempNode()
+  t.teardown(cleanup)
+  const root = await node.fs.addBytes(randomBytes(400 * 1024), { chunker: fixedSize({ chunkSize: 1024 }), rawLeaves: true })
+  let reads = 0
+  const stream = exportCar(node, root, { refuse: () => { reads++ } })[Symbol.asyncIterator]()
+  // header, then the first block's two chunks (length+CID, bytes)
+  for (let i = 0; i < 3; i++) await stream.next()
+  t.true(reads <= 12, `${reads} blocks read before the first was written`)
+  let chunks = 3
+  while (!(await stream.next()).done) chunks++
+  t.true(reads >= 400)
+  t.is(chunks, 1 + 2 * reads)
+})
+
+test('refuse stops the export: before the header for the root, mid-stream for a block below', async t => {
+  const { node, cleanup } = await tempNode()
+  t.teardown(cleanup)
+  const root = await importFixture(node, 'trustless_gateway_car/subdir-with-mixed-block-files.car')
+  const chunks: Uint8Array[] = []
+  await t.throwsAsync(async () => {
+    for await (const chunk of exportCar(node, root, { refuse: cid => { if (cid.equals(root)) throw new Error('blocked root') } })) chunks.push(chunk)
+  }, { message: 'blocked root' })
+  t.is(chunks.length, 0)
+  await t.throwsAsync(async () => {
+    for await (const chunk of exportCar(node, root, { refuse: cid => { if (cid.toString() === multiblockLeaves[2]) throw new Error('blocked leaf') } })) chunks.push(chunk)
+  }, { message: 'blocked leaf' })
+  t.true(chunks.length > 1)
+})
