@@ -1,7 +1,6 @@
 import { IsDirectoryError, NotUnixfsError, UsageError } from '../errors.js'
 import { formatContentPath, type ContentPath } from '../content/content-path.js'
-import { exporterOptions } from '../content/resolve.js'
-import { resolveEntry, translated } from './exported-entry.js'
+import { fileBytes, resolveEntry } from './exported-entry.js'
 import type { CairnNode } from '../node.js'
 
 /** Options for {@link catFile}. */
@@ -37,9 +36,9 @@ export async function * catFile (node: CairnNode, path: ContentPath, options: Ca
   }
   // like Kubo: an offset at or past the end reads nothing (it is not an error)
   if (options.length === 0 || (options.offset !== undefined && options.offset >= Number(entry.size))) return
-  yield * translated(entry.content({
-    ...exporterOptions(node, read),
+  yield * fileBytes(node, entry, path, {
+    ...read,
     ...(options.offset !== undefined ? { offset: options.offset } : {}),
     ...(options.length !== undefined ? { length: options.length } : {})
-  }), path)
+  })
 }

@@ -1,7 +1,7 @@
 import { NotUnixfsError, UnsafePathError } from '../errors.js'
 import { formatContentPath, type ContentPath } from '../content/content-path.js'
 import { exporterOptions } from '../content/resolve.js'
-import { exportEntry, resolveEntry, translated } from './exported-entry.js'
+import { exportEntry, fileBytes, resolveEntry, translated } from './exported-entry.js'
 import { assertSafeName } from './safe-name.js'
 import type { TreeEntry } from '../commands/command.js'
 import type { CairnNode } from '../node.js'
@@ -28,7 +28,7 @@ async function * walk (node: CairnNode, entry: UnixFSEntry, rel: string, path: C
   const where = `${formatContentPath(path)}${rel === '' ? '' : '/' + rel}`
   const read = exporterOptions(node, options)
   if (entry.type === 'raw' || entry.type === 'identity') {
-    yield { path: rel, type: 'file', content: translated(entry.content(read), path), size: entry.size }
+    yield { path: rel, type: 'file', content: fileBytes(node, entry, path, options), size: entry.size }
     return
   }
   if (entry.type === 'object') throw new NotUnixfsError(`${where}: not UnixFS`)
@@ -40,7 +40,7 @@ async function * walk (node: CairnNode, entry: UnixFSEntry, rel: string, path: C
       yield { path: rel, type: 'symlink', target: new TextDecoder().decode(entry.unixfs.data ?? new Uint8Array()), ...meta }
       return
     }
-    yield { path: rel, type: 'file', content: translated(entry.content(read), path), size: entry.size, ...meta }
+    yield { path: rel, type: 'file', content: fileBytes(node, entry, path, options), size: entry.size, ...meta }
     return
   }
   yield { path: rel, type: 'directory', ...meta }

@@ -2,6 +2,8 @@ import { setMaxListeners } from 'node:events'
 import { exporter, type UnixFSEntry } from 'ipfs-unixfs-exporter'
 import { exporterOptions, resolvePath, translateReadError, type ReadOptions } from '../content/resolve.js'
 import { wholeBlocks } from './whole-blocks.js'
+import { readFileBytes } from './file-bytes.js'
+import type { PBNode } from '@ipld/dag-pb'
 import type { ContentPath } from '../content/content-path.js'
 import type { CairnNode } from '../node.js'
 import type { CID } from 'multiformats/cid'
@@ -33,4 +35,20 @@ export async function * translated<T> (source: AsyncIterable<T>, path: ContentPa
   } catch (err) {
     throw translateReadError(err, path)
   }
+}
+
+/** A file-like entry: a UnixFS file, or a raw or identity block. */
+type FileEntry = Extract<UnixFSEntry, { type: 'file' | 'raw' | 'identity' }>
+
+/**
+ * Streams a file entry's bytes with backpressure (see {@link readFileBytes}), offline when
+ * the node is, with read errors translated.
+ */
+export function fileBytes (node: CairnNode, entry: FileEntry, path: ContentPath, options: ReadOptions & { offset?: number, length?: number } = {}): AsyncGenerator<Uint8Array, void, undefined> {
+  const root: PBNode | Uint8Array = entry.node
+  return translated(readFileBytes(node.helia.blockstore, root, entry.size, {
+    ...exporterOptions(node, options),
+    ...(options.offset !== undefined ? { offset: options.offset } : {}),
+    ...(options.length !== undefined ? { length: options.length } : {})
+  }), path)
 }
