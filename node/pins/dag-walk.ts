@@ -7,6 +7,8 @@ import { blockProblem } from '../repo/verify.js'
 import type { CairnNode } from '../node.js'
 import type { CID } from 'multiformats/cid'
 
+const RAW = 0x55
+
 /** Reads one whole block. */
 export type BlockReader = (cid: CID, signal?: AbortSignal) => Promise<Uint8Array>
 
@@ -57,6 +59,11 @@ export interface WalkOptions {
   verify?: boolean
   /** Yield a block that cannot be read or decoded (with `error`) instead of throwing. */
   tolerant?: boolean
+  /**
+   * Yield raw blocks (which have no links) without reading them: for walks that only
+   * need the CIDs (GC, `pin ls`). Ignored when `verify` is set.
+   */
+  skipRawLeaves?: boolean
 }
 
 /** One block met by {@link walkDag}. */
@@ -64,7 +71,7 @@ export interface WalkedBlock {
   cid: CID
   /** Levels below the root. */
   depth: number
-  /** Absent when the block could not be read (tolerant walks only). */
+  /** Absent when the block could not be read (tolerant walks) or was not (`skipRawLeaves`). */
   bytes?: Uint8Array
   /** Why the block is bad (tolerant walks only). */
   error?: Error
@@ -84,6 +91,10 @@ export async function * walkDag (node: CairnNode, read: BlockReader, root: CID, 
     if (seen.has(key)) continue
     seen.add(key)
     options.signal?.throwIfAborted()
+    if (cid.code === RAW && options.skipRawLeaves === true && options.verify !== true) {
+      yield { cid, depth }
+      continue
+    }
     let bytes: Uint8Array
     const links: CID[] = []
     try {

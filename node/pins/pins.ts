@@ -122,7 +122,7 @@ export async function pinnedBlockKeys (node: CairnNode, signal?: AbortSignal): P
       direct.push(pin)
       continue
     }
-    await drain(walkDag(node, read, pin.cid, { seen: keep, tolerant: true, ...signalOption(signal) }))
+    await drain(walkDag(node, read, pin.cid, { seen: keep, tolerant: true, skipRawLeaves: true, ...signalOption(signal) }))
   }
   // after the recursive ones, so that a direct root seen first never stops a recursive walk
   for (const pin of direct) keep.add(blockKey(pin.cid.multihash))
@@ -139,7 +139,7 @@ export async function * indirectPins (node: CairnNode, signal?: AbortSignal): As
   const seen = new Set<string>()
   const read = localBlockReader(node)
   for (const pin of recursive) {
-    for await (const block of walkDag(node, read, pin.cid, { seen, tolerant: true, ...signalOption(signal) })) {
+    for await (const block of walkDag(node, read, pin.cid, { seen, tolerant: true, skipRawLeaves: true, ...signalOption(signal) })) {
       if (block.depth > 0 && !roots.has(blockKey(block.cid.multihash))) yield { cid: block.cid, through: pin.cid }
     }
   }
