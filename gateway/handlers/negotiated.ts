@@ -1,4 +1,4 @@
-import { NotAcceptableError } from '../../node/errors.js'
+import { NotAcceptableError, NotFoundError } from '../../node/errors.js'
 import { serveCar } from './car.js'
 import { documentCodecs, serveCodec } from './codec.js'
 import { serveRawBlock } from './raw-block.js'
@@ -15,6 +15,19 @@ import type { Request, Response } from 'express'
  * `serveCodec` directly.
  */
 export async function serveNegotiated (req: Request, res: Response, ctx: ContentRequest, format: ResponseFormat): Promise<boolean> {
+  try {
+    return await dispatch(req, res, ctx, format)
+  } catch (err) {
+    // a node without network is a non-recursive gateway: a block it does not hold is
+    // not part of its dataset, which the trustless spec answers with 404
+    if (!ctx.node.online && (err as { code?: unknown }).code === 'ERR_BLOCK_NOT_LOCAL') {
+      throw new NotFoundError(`${(err as Error).message.replace(/; start the daemon to fetch it$/, '')}: not held by this gateway`, { cause: err })
+    }
+    throw err
+  }
+}
+
+async function dispatch (req: Request, res: Response, ctx: ContentRequest, format: ResponseFormat): Promise<boolean> {
   switch (format.kind) {
     case 'default':
       // a dag-json/dag-cbor/json/cbor root: resolve the path as IPLD (a missing key is a
