@@ -80,7 +80,7 @@ async function runCommand (node: CairnNode, command: Command, req: Request, res:
   try {
     const { call, timeoutMs } = readCall(command, new URL(req.originalUrl, 'http://rpc').searchParams)
     if (timeoutMs != null) {
-      timer = setTimeout(() => controller.abort(new TimeoutError(`timed out after ${timeoutMs}ms`)), timeoutMs)
+      timer = setTimeout(() => controller.abort(new TimeoutError(`request timed out after ${timeoutMs}ms`)), timeoutMs)
     }
     attachInputs(command, call, req, res, signal)
     const results = guard(command.run({ node, signal }, call), signal)

@@ -34,7 +34,7 @@ export async function streamResponse (
   try {
     next = await iterator.next()
   } catch (err) {
-    if (!res.headersSent && !signal.aborted) sendError(res, err)
+    if (!res.headersSent && !res.destroyed) sendError(res, signal.aborted ? signal.reason : err)
     return
   }
   res.statusCode = 200
@@ -48,12 +48,14 @@ export async function streamResponse (
     }
   } catch (err) {
     await iterator.return?.()?.catch(() => {})
-    if (signal.aborted) return
-    const trailers: Record<string, string> = { [streamErrorTrailer]: errorMessage(err) }
-    if (isCairnError(err)) trailers[streamErrorCodeTrailer] = err.code
+    // the client is gone: nobody to tell
+    if (res.destroyed) return
+    const reason = signal.aborted ? signal.reason : err
+    const trailers: Record<string, string> = { [streamErrorTrailer]: errorMessage(reason) }
+    if (isCairnError(reason)) trailers[streamErrorCodeTrailer] = reason.code
     res.addTrailers(trailers)
   }
-  if (!signal.aborted) res.end()
+  if (!res.destroyed) res.end()
 }
 
 /** NDJSON lines of a values command, one JSON value per line. */

@@ -225,3 +225,39 @@ test('the router serves whatever is in the table, and a client that disconnects 
   await new Promise(resolve => setTimeout(resolve, 100))
   t.is(produced, stoppedAt, 'the command stopped producing')
 })
+
+test('Kubo\'s timeout option bounds any call: before the first value it is an error status, after it the trailer', async t => {
+  const waiter = valuesCommand<{ N: number }>({
+    path: ['test', 'waiter'],
+    description: 'yields one value, then waits for the abort (with first=false, waits first)',
+    args: [],
+    options: [{ name: 'first', type: 'boolean', default: true, description: 'yield before waiting' }],
+    async * run ({ signal }, { options }) {
+      if (options.first === true) yield { N: 1 }
+      await new Promise((resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }))
+    },
+    text: v => String(v.N)
+  })
+  commands.push(waiter)
+  t.teardown(() => { commands.splice(commands.indexOf(waiter), 1) })
+
+  const early = await shared.post('test/waiter', [['first', 'false'], ['timeout', '200ms']])
+  t.is(early.status, 500)
+  const body = await early.json() as { Message: string, CairnCode: string }
+  t.is(body.CairnCode, 'ERR_TIMEOUT')
+  t.regex(body.Message, /request timed out after 200ms/)
+
+  const late = await new Promise<{ status?: number, body: string, trailers: NodeJS.Dict<string> }>((resolve, reject) => {
+    const req = request(`${shared.api}/test/waiter?timeout=200ms`, { method: 'POST' }, res => {
+      let text = ''
+      res.setEncoding('utf8').on('data', (s: string) => { text += s })
+      res.on('end', () => resolve({ ...(res.statusCode != null ? { status: res.statusCode } : {}), body: text, trailers: res.trailers }))
+    })
+    req.on('error', reject)
+    req.end()
+  })
+  t.is(late.status, 200)
+  t.is(late.body, '{"N":1}\n')
+  t.regex(late.trailers['x-stream-error'] ?? '', /request timed out after 200ms/)
+  t.is(late.trailers['x-stream-error-code'], 'ERR_TIMEOUT')
+})
