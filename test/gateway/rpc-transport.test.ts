@@ -238,3 +238,31 @@ test('connect finds a daemon from <repo>/api and a live pid in repo.lock, and re
   await new Promise(resolve => child.once('exit', resolve))
   t.is(await runningDaemon(dir.path, {}), undefined, 'a dead pid is a stale lock')
 })
+
+test('dag export and dag import through the transport match in-process (CAR bytes out, a CAR file uploaded in)', async t => {
+  const add = command('add')
+  const options = cliOptions(add, { pin: false })
+  const added = await collect(local(add, { args: ['-'], options, inputs: (async function * () { yield { path: 'car-me.txt', content: [Buffer.from('into a CAR\n')] } })() }))
+  const cid = (added.at(-1) as { Hash: string }).Hash
+  const exp = command('dag', 'export')
+  const expCall = { args: [cid], options: cliOptions(exp) }
+  const car = await bytes(rpc.invoke(exp, expCall, new AbortController().signal))
+  t.true(car.equals(await bytes(local(exp, expCall))))
+
+  const dir = await tempDir()
+  t.teardown(dir.cleanup)
+  const carPath = join(dir.path, 'one.car')
+  await writeFile(carPath, car)
+  const imp = command('dag', 'import')
+  const impOptions = cliOptions(imp, { 'pin-roots': false, stats: true })
+  const viaRpc = await collect(rpc.invoke(imp, { args: [carPath], options: impOptions, inputs: await localInputs([carPath], impOptions) }, new AbortController().signal))
+  const inProcess = await collect(local(imp, { args: [carPath], options: impOptions, inputs: await localInputs([carPath], impOptions) }))
+  t.deepEqual(viaRpc, inProcess)
+  t.true(viaRpc.length > 0)
+
+  await writeFile(carPath, car.subarray(0, car.length - 5))
+  const truncated = await t.throwsAsync(collect(rpc.invoke(imp, { args: [carPath], options: impOptions, inputs: await localInputs([carPath], impOptions) }, new AbortController().signal)))
+  const truncatedLocal = await t.throwsAsync(collect(local(imp, { args: [carPath], options: impOptions, inputs: await localInputs([carPath], impOptions) })))
+  t.is(truncated?.constructor, truncatedLocal?.constructor)
+  t.is(truncated?.message, truncatedLocal?.message)
+})
