@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { TimeoutError } from '../node/errors.js'
 import type { Response } from 'express'
 
@@ -18,6 +19,8 @@ export interface RequestSignal {
  */
 export function requestSignal (res: Response, timeoutMs: number): RequestSignal {
   const controller = new AbortController()
+  // the exporter adds an abort listener for every block it loads in parallel
+  setMaxListeners(Infinity, controller.signal)
   const timer = setTimeout(() => {
     controller.abort(new TimeoutError(`no data retrieved for ${Math.round(timeoutMs / 1000)}s (Gateway.RetrievalTimeout)`))
   }, timeoutMs)
