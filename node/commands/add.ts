@@ -18,9 +18,10 @@ export function isAddProgress (value: AddValue): value is AddProgress {
  * leaves no pin). Re-adding pinned content is not an error.
  */
 async function pinRoots (node: CairnNode, roots: CID[], signal: AbortSignal): Promise<void> {
+  const { addedDagWalker } = await import('../unixfs/pin-walker.js')
   for (const root of roots) {
     try {
-      for await (const _ of node.helia.pins.add(root, { signal })) { /* drain: the walk records every block */ }
+      for await (const _ of node.helia.pins.add(root, { signal, walker: addedDagWalker })) { /* drain: the walk records every block */ }
     } catch (err) {
       if (err instanceof Error && err.name === 'AlreadyPinnedError') continue
       throw err

@@ -55,6 +55,8 @@ export function importerOptions (profile: ImportProfile): ImporterOptions {
     shardSplitStrategy: profile.shardSplitStrategy,
     shardFanoutBits: 8,
     fieldOrder: 'links-first',
+    // a few 1 MiB blocks in flight keep the disk busy; more only raises peak memory
+    blockWriteConcurrency: 4,
     wrapWithDirectory: profile.wrapWithDirectory,
     // one file at a time: the importer otherwise pulls 50 entries before reading any
     // content, which deadlocks on a sequential source (an RPC multipart upload, where the
