@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js'
 import { parseCid } from '../content/content-path.js'
+import { withoutGc } from '../pins/gc-lock.js'
 import { addPin } from '../pins/pins.js'
 import { bytesCommand, valuesCommand } from './command.js'
 import type { CID } from 'multiformats/cid'
@@ -21,24 +22,28 @@ export const dagImport = valuesCommand<DagImportValue>({
   async * run ({ node, signal }, { inputs, options }) {
     if (inputs == null) throw new UsageError('nothing to import: give a CAR file, or - for stdin')
     const { importCar } = await import('../car/car-import.js')
+    const pinRoots = options['pin-roots'] !== false
     const roots: CID[] = []
     let blocks = 0
     let bytes = 0
-    for await (const input of inputs) {
-      if (input.content == null) throw new UsageError(`${input.path} is a directory, not a CAR file`)
-      const result = await importCar(node, input.content, { signal, name: input.path !== '' ? input.path : 'stdin' })
-      blocks += result.blocks
-      bytes += result.bytes
-      for (const root of result.roots) {
-        if (!roots.some(r => r.equals(root))) roots.push(root)
+    // a GC in the daemon waits until the roots are pinned
+    await withoutGc(node, async () => {
+      for await (const input of inputs) {
+        if (input.content == null) throw new UsageError(`${input.path} is a directory, not a CAR file`)
+        const result = await importCar(node, input.content, { signal, name: input.path !== '' ? input.path : 'stdin' })
+        blocks += result.blocks
+        bytes += result.bytes
+        for (const root of result.roots) {
+          if (!roots.some(r => r.equals(root))) roots.push(root)
+        }
       }
-    }
-    // only now that every CAR was read whole: a bad CAR above leaves no pin behind
-    if (options['pin-roots'] !== false) {
-      for (const root of roots) {
-        await addPin(node, root, { recursive: true, signal })
-        yield { Root: { Cid: { '/': root.toString() }, PinErrorMsg: '' } }
+      // only now that every CAR was read whole: a bad CAR above leaves no pin behind
+      if (pinRoots) {
+        for (const root of roots) await addPin(node, root, { recursive: true, signal })
       }
+    })
+    if (pinRoots) {
+      for (const root of roots) yield { Root: { Cid: { '/': root.toString() }, PinErrorMsg: '' } }
     }
     if (options.stats === true) yield { Stats: { BlockCount: blocks, BlockBytesCount: bytes } }
   },

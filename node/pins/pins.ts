@@ -1,5 +1,6 @@
 import { AlreadyPinnedError, NotPinnedError } from '../errors.js'
 import { blockKey } from '../repo/block-files.js'
+import { withoutGc } from './gc-lock.js'
 import { localBlockReader, nodeBlockReader, walkDag, type WalkedBlock } from './dag-walk.js'
 import type { CairnNode } from '../node.js'
 import type { CID } from 'multiformats/cid'
@@ -59,6 +60,10 @@ export interface AddPinOptions {
  * upgraded to a recursive one; a direct pin on a recursively pinned CID is refused.
  */
 export async function addPin (node: CairnNode, cid: CID, options: AddPinOptions): Promise<void> {
+  await withoutGc(node, async () => { await addPinNow(node, cid, options) })
+}
+
+async function addPinNow (node: CairnNode, cid: CID, options: AddPinOptions): Promise<void> {
   const wanted: PinType = options.recursive ? 'recursive' : 'direct'
   const existing = await pinOf(node, cid, options.signal)
   if (existing?.type === 'recursive' && wanted === 'direct') {
