@@ -154,7 +154,7 @@ test('a browser Origin is refused with 403', async t => {
   t.is(((await res.json()) as { Type: string }).Type, 'error')
 })
 
-test('a huge upload cut off midway leaves no pin and the server keeps serving', async t => {
+test.serial('a huge upload cut off midway leaves no pin and the server keeps serving', async t => {
   const boundary = 'cut-off-boundary'
   const url = new URL(`${shared.api}/add`)
   const total = 256 * 1024 * 1024
@@ -260,4 +260,21 @@ test('Kubo\'s timeout option bounds any call: before the first value it is an er
   t.is(late.body, '{"N":1}\n')
   t.regex(late.trailers['x-stream-error'] ?? '', /request timed out after 200ms/)
   t.is(late.trailers['x-stream-error-code'], 'ERR_TIMEOUT')
+})
+
+test.serial('malformed multipart bodies are 400s that name the problem, and pin nothing', async t => {
+  const before = await (await shared.post('pin/ls', [['type', 'recursive']])).text()
+  const noBoundary = await shared.post('add', [], { body: 'x', headers: { 'content-type': 'multipart/form-data' } })
+  t.is(noBoundary.status, 400)
+  t.regex(((await noBoundary.json()) as { Message: string }).Message, /bad multipart body/)
+  const garbage = await shared.post('add', [], { body: 'this is not multipart at all', headers: { 'content-type': 'multipart/form-data; boundary=zzz' } })
+  t.is(garbage.status, 400)
+  t.regex(((await garbage.json()) as { Message: string }).Message, /bad multipart body|nothing to add/)
+  const badName = await shared.post('add', [], {
+    body: '--zzz\r\nContent-Disposition: form-data; name="file"; filename="%E0%A4%A"\r\nContent-Type: application/octet-stream\r\n\r\nx\r\n--zzz--\r\n',
+    headers: { 'content-type': 'multipart/form-data; boundary=zzz' }
+  })
+  t.is(badName.status, 400)
+  t.regex(((await badName.json()) as { Message: string }).Message, /bad multipart filename/)
+  t.is(await (await shared.post('pin/ls', [['type', 'recursive']])).text(), before)
 })
