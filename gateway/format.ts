@@ -89,8 +89,9 @@ export function requestQuery (req: Request): URLSearchParams {
  * Decides the response format of a gateway request, as the path gateway spec says:
  * `?format=` takes precedence over `Accept`; among `Accept` entries the highest `q`
  * wins (header order breaks ties), generic types (`text/html`, `*\/*`) mean the
- * default response, and an entry for a variant this gateway cannot give (a CAR
- * `version=2`, `order=foo`) is skipped in favour of the next one. CAR parameters come
+ * default response (also when their `q` is above every explicit type's), and an entry
+ * for a variant this gateway cannot give (a CAR `version=2`, `order=foo`) is skipped in
+ * favour of the next one. CAR parameters come
  * from `car-version`/`car-order`/`car-dups` query parameters first, then from the
  * chosen `Accept` entry, then the defaults (v1, dfs, no duplicates).
  *
@@ -118,7 +119,11 @@ export function negotiateFormat (req: Request): ResponseFormat {
       .filter((e): e is { entry: AcceptEntry, index: number, name: FormatName } => e.name != null && e.entry.q > 0)
       .sort((a, b) => b.entry.q - a.entry.q || a.index - b.index)
     const usable = explicit.find(e => supported.has(e.name) && (e.name !== 'car' || carVariantOf(e.entry.params) != null))
-    if (usable != null) {
+    // a client that prefers anything (or HTML) over the explicit types gets the default
+    const genericQ = Math.max(0, ...accept.filter(e => isGeneric(e.mediaType)).map(e => e.q))
+    if (usable != null && usable.entry.q < genericQ) {
+      chosen = undefined
+    } else if (usable != null) {
       chosen = { name: usable.name, params: usable.entry.params, source: 'accept' }
     } else if (explicit.length > 0 && !accept.some(e => e.q > 0 && isGeneric(e.mediaType))) {
       const asked = explicit.map(e => e.entry.mediaType).join(', ')

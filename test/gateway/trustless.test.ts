@@ -2,6 +2,7 @@ import test from 'ava'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
+import { parseAccept } from '../../gateway/format.js'
 import { blocksVerify, parseCar } from '../helpers/car.js'
 import { startTestGateway, type TestGateway } from '../helpers/trustless-gateway.js'
 import { importFixture } from '../helpers/fixtures.js'
@@ -60,13 +61,33 @@ test('?format= takes precedence over Accept; the highest q-value of Accept wins'
   t.is(viaQuery.headers.get('content-type'), 'application/vnd.ipld.raw')
   t.is(viaQuery.headers.get('content-location'), null)
   await viaQuery.arrayBuffer()
-  const weighted = await gw.get(`/ipfs/${file}`, { Accept: 'application/vnd.ipld.raw;q=0.5, application/vnd.ipld.car;q=0.9, text/html' })
+  const weighted = await gw.get(`/ipfs/${file}`, { Accept: 'application/vnd.ipld.raw;q=0.5, application/vnd.ipld.car;q=0.9, text/html;q=0.8' })
   t.regex(weighted.headers.get('content-type') ?? '', /^application\/vnd\.ipld\.car; version=1/)
   await weighted.arrayBuffer()
   // an unsupported CAR variant is skipped for the next acceptable entry
   const variant = await gw.get(`/ipfs/${file}`, { Accept: 'application/vnd.ipld.car;order=foo, application/vnd.ipld.car;order=dfs;dups=y;q=0.5' })
   t.is(variant.headers.get('content-type'), 'application/vnd.ipld.car; version=1; order=dfs; dups=y')
   await variant.arrayBuffer()
+})
+
+test('parseAccept reads media types, parameters and q-values; a bad q counts as 0', t => {
+  t.deepEqual(parseAccept('application/vnd.ipld.car; version=1; order=dfs; dups=y, application/vnd.ipld.raw;q=0.5, text/html;q=abc'), [
+    { mediaType: 'application/vnd.ipld.car', params: { version: '1', order: 'dfs', dups: 'y' }, q: 1 },
+    { mediaType: 'application/vnd.ipld.raw', params: {}, q: 0.5 },
+    { mediaType: 'text/html', params: {}, q: 0 }
+  ])
+  t.deepEqual(parseAccept(undefined), [])
+  t.deepEqual(parseAccept(' , '), [])
+})
+
+test('an explicit type with a lower q than */* or text/html gets the default response; q=0 excludes a type', async t => {
+  const preferAnything = await gw.get(`/ipfs/${leaves[0] ?? ''}`, { Accept: 'application/vnd.ipld.raw;q=0.1, */*' })
+  t.is(preferAnything.status, 200)
+  t.not(preferAnything.headers.get('content-type'), 'application/vnd.ipld.raw')
+  await preferAnything.arrayBuffer()
+  const excluded = await gw.get(`/ipfs/${leaves[0] ?? ''}`, { Accept: 'application/vnd.ipld.car;q=0, application/vnd.ipld.raw' })
+  t.is(excluded.headers.get('content-type'), 'application/vnd.ipld.raw')
+  await excluded.arrayBuffer()
 })
 
 test('If-None-Match with the raw Etag answers 304', async t => {
