@@ -179,6 +179,10 @@ test('GET and HEAD /ipfs/bafkqaaa probe: 200 empty raw block, CAR with the root 
   t.deepEqual(car.roots, ['bafkqaaa'])
   t.deepEqual(car.cids, [])
   t.is((await gw.head('/ipfs/bafkqaaa?format=car')).status, 200)
+  // and without a format: the empty file
+  const plain = await gw.get('/ipfs/bafkqaaa')
+  t.is(plain.status, 200)
+  t.is((await plain.arrayBuffer()).byteLength, 0)
 })
 
 test('missing content: 404 for a path not in the DAG and for a root block this (offline, non-recursive) gateway does not hold', async t => {
