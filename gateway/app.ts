@@ -112,7 +112,8 @@ async function serveContent (node: CairnNode, req: Request, res: Response, parse
     query: url.searchParams,
     search: url.search,
     subdomain,
-    offline: !node.online || onlyIfCached,
+    // Gateway.NoFetch (as in Kubo): serve only what is already in the blockstore
+    offline: !node.online || onlyIfCached || node.config.Gateway.NoFetch,
     head: req.method === 'HEAD',
     signal: requestSignal(res, parseDuration(node.config.Gateway.RetrievalTimeout))
   }
@@ -126,7 +127,7 @@ async function serveContent (node: CairnNode, req: Request, res: Response, parse
     if (await serveNegotiated(req, res, ctx, format)) return
     await serveDeserialized(req, res, ctx, format)
   } catch (err) {
-    throw explain(err, ctx)
+    throw explain(err, ctx, onlyIfCached)
   } finally {
     if (!res.writable || res.writableEnded) ctx.signal.done()
   }
@@ -167,13 +168,16 @@ async function refuseBlocked (ctx: ContentRequest, cid: CID, path: readonly stri
 }
 
 /** Errors raised because the client went away or the retrieval stalled carry the signal's reason. */
-function explain (err: unknown, ctx: ContentRequest): unknown {
+function explain (err: unknown, ctx: ContentRequest, onlyIfCached: boolean): unknown {
   const { signal } = ctx.signal
   if (signal.aborted && signal.reason instanceof Error && (signal.reason as { code?: string }).code === 'ERR_TIMEOUT') {
     return signal.reason
   }
-  if (ctx.offline && ctx.node.online && (err as { code?: string }).code === 'ERR_BLOCK_NOT_LOCAL') {
-    return new NotCachedError(`${ctx.path.root.toString()}: a block is not in this node's blockstore (only-if-cached)`, { cause: err })
+  if (ctx.node.online && (err as { code?: string }).code === 'ERR_BLOCK_NOT_LOCAL') {
+    if (onlyIfCached) {
+      return new NotCachedError(`${ctx.path.root.toString()}: a block is not in this node's blockstore (only-if-cached)`, { cause: err })
+    }
+    return new NotFoundError(`${ctx.path.root.toString()}: not in this node's blockstore, and Gateway.NoFetch is set`, { cause: err })
   }
   return err
 }

@@ -79,3 +79,15 @@ test('a client that disconnects cancels the fetch (the want leaves the bitswap w
   await waitFor(() => !wanted(), 10_000)
   t.false(wanted())
 })
+
+test('with Gateway.NoFetch the gateway serves local content only: 404 at once for the rest', async t => {
+  const { node, url } = await onlineGateway(t, { configure: c => { c.Gateway.NoFetch = true; c.Fetch.Timeout = '1m'; c.Gateway.RetrievalTimeout = '1m' } })
+  const local = await node.node.fs.addBytes(new TextEncoder().encode('local bytes'))
+  t.is((await httpGet(url, `/ipfs/${local}`)).text, 'local bytes')
+  const started = Date.now()
+  const r = await httpGet(url, `/ipfs/${nowhere}`)
+  t.is(r.status, 404)
+  t.regex(r.text, /NoFetch/)
+  t.true(Date.now() - started < 5000)
+  t.false(bitswapEngine(node.node.helia)?.getWantlist().some(w => w.cid.toString() === nowhere) ?? false)
+})
