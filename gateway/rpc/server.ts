@@ -21,7 +21,8 @@ export interface RpcServer {
  */
 export async function startRpcServer (node: CairnNode, listen: string): Promise<RpcServer> {
   const address = parseTcpMultiaddr(listen)
-  const server = createServer(createRpcApp(node))
+  // long argument lists (`pin add` of many CIDs) travel in the query: allow 1 MiB of head, as Go's default
+  const server = createServer({ maxHeaderSize: 1024 * 1024 }, createRpcApp(node))
   // uploads and downloads may take as long as they take; the client decides (--timeout)
   server.requestTimeout = 0
   server.listen(address.port, address.host)
