@@ -5,10 +5,10 @@ import { UnixFS } from 'ipfs-unixfs'
 import { walkPath } from 'ipfs-unixfs-exporter'
 import { CID } from 'multiformats/cid'
 import { varint } from 'multiformats'
-import { exporterOptions, translateReadError, type ReadOptions } from '../content/resolve.js'
-import type { CairnNode } from '../node.js'
 import { formatContentPath, type ContentPath } from '../content/content-path.js'
+import { exporterOptions, translateReadError, type ReadOptions } from '../content/resolve.js'
 import { NotFoundError } from '../errors.js'
+import type { CairnNode } from '../node.js'
 
 /** How much of the DAG below the end of the path goes into the CAR (IPIP-402 `dag-scope`). */
 export type DagScope = 'all' | 'entity' | 'block'
@@ -51,7 +51,6 @@ export interface CarExportOptions extends ReadOptions {
 const DAG_PB = dagPb.code
 const DAG_CBOR = dagCbor.code
 const DAG_JSON = dagJson.code
-const RAW = 0x55
 const IDENTITY_HASH = 0x00
 
 /** True for CIDs whose multihash is the identity hash: the bytes are in the CID itself. */
