@@ -1,9 +1,17 @@
-import { NotFoundError } from '../errors.js'
+import { NotFoundError, OfflineError } from '../errors.js'
 import { parseCid } from '../content/content-path.js'
 import { localDagBlocks } from '../network/dag-blocks.js'
 import { requireNetwork } from '../network/services.js'
 import { valuesCommand } from './command.js'
 import type { CID } from 'multiformats/cid'
+import type { Libp2p } from '@libp2p/interface'
+
+/** The DHT waits for peers forever when it has none: fail at once instead, as Kubo does. */
+function requirePeers (libp2p: Libp2p, what: string): void {
+  if (libp2p.getConnections().length === 0) {
+    throw new OfflineError(`${what}: no connected peers, the DHT cannot be reached (see cairn swarm connect)`)
+  }
+}
 
 /** One provider found by `routing findprovs`. */
 export interface ProviderResult {
@@ -33,6 +41,7 @@ export const routingFindProvs = valuesCommand<ProviderResult>({
   async * run ({ node, signal }, { args, options }) {
     const cid = parseCid(args[0] as string)
     const libp2p = requireNetwork(node, 'routing findprovs').libp2p
+    requirePeers(libp2p, 'routing findprovs')
     const max = typeof options['num-providers'] === 'number' ? options['num-providers'] : 20
     if (max <= 0) return
     const seen = new Set<string>()
@@ -58,12 +67,13 @@ export const routingProvide = valuesCommand<ProvideResult>({
   ],
   async * run ({ node, signal }, { args, options }) {
     const cids = args.map(parseCid)
-    requireNetwork(node, 'routing provide')
+    const libp2p = requireNetwork(node, 'routing provide').libp2p
     for (const cid of cids) {
       if (!await node.repo.blockstore.has(cid)) {
         throw new NotFoundError(`block ${cid.toString()} is not in the local blockstore; only local blocks can be provided`)
       }
     }
+    requirePeers(libp2p, 'routing provide')
     for (const cid of cids) {
       const blocks: AsyncIterable<CID> | CID[] = options.recursive === true
         ? localDagBlocks(node.helia, node.repo.blockstore, cid, { signal })

@@ -1,7 +1,7 @@
 import test from 'ava'
 import { randomBytes } from 'node:crypto'
 import { statsProvide } from '../../node/commands/stats.js'
-import { routingProvide } from '../../node/commands/routing.js'
+import { routingFindProvs, routingProvide } from '../../node/commands/routing.js'
 import { strategyCids, type ProvideStrategy } from '../../node/network/reprovider.js'
 import { connectNodes, startNode, startNodes, stopNodes, waitFor, type TestNode } from '../helpers/nodes.js'
 import type { CID } from 'multiformats/cid'
@@ -78,4 +78,18 @@ test('routing provide refuses a CID that is not local', async t => {
     for await (const _ of routingProvide.run({ node: node.node, signal: AbortSignal.timeout(5_000) }, { args: ['bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'], options: {} })) { /* drain */ }
   })
   t.is((err as { code?: string }).code, 'ERR_NOT_FOUND')
+})
+
+test('findprovs and provide on a node without peers fail at once with ERR_OFFLINE instead of waiting', async t => {
+  const node = await startNode()
+  t.teardown(node.stop)
+  const cid = await node.node.fs.addBytes(randomBytes(100))
+  for (const command of [routingFindProvs, routingProvide]) {
+    const started = Date.now()
+    const err = await t.throwsAsync(async () => {
+      for await (const _ of command.run({ node: node.node, signal: AbortSignal.timeout(10_000) }, { args: [cid.toString()], options: {} })) { /* drain */ }
+    })
+    t.is((err as { code?: string }).code, 'ERR_OFFLINE')
+    t.true(Date.now() - started < 2_000)
+  }
 })
