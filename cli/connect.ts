@@ -14,10 +14,11 @@ export const apiAuthEnv = 'CAIRN_API_AUTH'
 /**
  * The transport for a CLI call: the daemon's RPC API when a daemon holds the repo (its
  * `<repo>/api` file exists and the pid in `repo.lock` is alive), else the repo opened
- * in this process.
+ * in this process. `apiAuth` (the `--api-auth` flag) overrides `CAIRN_API_AUTH`.
  */
-export async function connect (root: string): Promise<Transport> {
-  const endpoint = await runningDaemon(root)
+export async function connect (root: string, apiAuth?: string): Promise<Transport> {
+  const env = apiAuth != null ? { ...process.env, [apiAuthEnv]: apiAuth } : process.env
+  const endpoint = await runningDaemon(root, env)
   if (endpoint != null) return openRpcTransport(endpoint)
   return await openLocalTransport(root)
 }

@@ -16,6 +16,8 @@ export interface GlobalOptions {
   json?: boolean
   debug?: boolean
   timeout?: string
+  /** RPC API secret (`bearer:TOKEN`, `basic:USER:PASS`), as Kubo's `--api-auth`; else $CAIRN_API_AUTH. */
+  apiAuth?: string
 }
 
 /** The writer for `tree` output (get); provided by the get command's CLI side. */
@@ -89,7 +91,7 @@ async function runCommand (command: Command, args: string[], options: Options, g
     call.args = paths
   }
 
-  const transport = await connect(resolveRepoPath(globals.repo))
+  const transport = await connect(resolveRepoPath(globals.repo), globals.apiAuth)
   const controller = new AbortController()
   const timer = timeoutMs != null ? setTimeout(() => controller.abort(new TimeoutError(`timed out after ${globals.timeout}`)), timeoutMs) : undefined
   try {
@@ -134,6 +136,7 @@ export function buildProgram (): Commander {
     .option('--json', 'machine-readable output (NDJSON)')
     .option('--debug', 'print stack traces on errors')
     .option('--timeout <duration>', 'give up after this long, e.g. 30s')
+    .option('--api-auth <secret>', 'RPC API secret for a daemon with API.Authorizations (bearer:TOKEN or basic:USER:PASS; default $CAIRN_API_AUTH)')
     .showHelpAfterError(false)
     .exitOverride()
 

@@ -98,7 +98,7 @@ test('--timeout through the daemon aborts the call with the timeout error', asyn
   t.regex(await cliText(['id', '--json'], { repo }), /"ID"/, 'the daemon keeps serving')
 })
 
-test('with API.Authorizations the CLI needs CAIRN_API_AUTH to use the daemon', async t => {
+test('with API.Authorizations the CLI needs CAIRN_API_AUTH or --api-auth to use the daemon', async t => {
   const { repo, cleanup } = await tempRepo()
   t.teardown(cleanup)
   await cliText(['config', 'set', 'API.Authorizations', '{"cli":{"AuthSecret":"bearer:let-me-in","AllowedPaths":["/api/v0"]}}'], { repo })
@@ -111,6 +111,8 @@ test('with API.Authorizations the CLI needs CAIRN_API_AUTH to use the daemon', a
   t.is(wrong.code, 1)
   const allowed = await cliText(['id', '--json'], { repo, env: { CAIRN_API_AUTH: 'bearer:let-me-in' } })
   t.is((JSON.parse(allowed) as { ID: string }).ID, daemon.peerId)
+  const flagged = await cliText(['--api-auth', 'bearer:let-me-in', 'id', '--json'], { repo, env: { CAIRN_API_AUTH: 'bearer:nope' } })
+  t.is((JSON.parse(flagged) as { ID: string }).ID, daemon.peerId, '--api-auth wins over the environment')
 })
 
 test('a cairn add killed midway through its upload to the daemon leaves no pin, and the daemon keeps serving', async t => {
