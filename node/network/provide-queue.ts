@@ -9,6 +9,8 @@ export interface ProvideQueueOptions {
   batchSize?: number
   /** Give up on one provide after this many ms. */
   provideTimeout?: number
+  /** Resolves when providing can make progress (e.g. once the node has a peer); awaited before each batch. */
+  ready?: (signal: AbortSignal) => Promise<void>
 }
 
 /** Counters of the provide queue, for `cairn stats provide`. */
@@ -33,6 +35,7 @@ export class ProvideQueue {
   private readonly provide: ProvideFn
   private readonly batchSize: number
   private readonly provideTimeout: number
+  private readonly ready: ((signal: AbortSignal) => Promise<void>) | undefined
   private readonly pending = new Map<string, CID>()
   private controller = new AbortController()
   private running = false
@@ -47,6 +50,7 @@ export class ProvideQueue {
     this.provide = provide
     this.batchSize = options.batchSize ?? 16
     this.provideTimeout = options.provideTimeout ?? 60_000
+    this.ready = options.ready
   }
 
   start (): void {
@@ -105,6 +109,13 @@ export class ProvideQueue {
 
   private async drain (): Promise<void> {
     while (this.running && this.pending.size > 0) {
+      if (this.ready != null) {
+        try {
+          await this.ready(this.controller.signal)
+        } catch {
+          return
+        }
+      }
       const batch: CID[] = []
       for (const [key, cid] of this.pending) {
         this.pending.delete(key)

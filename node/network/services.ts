@@ -44,7 +44,10 @@ export class NetworkServices {
   constructor (blockstore: Blockstore, options: NetworkServicesOptions) {
     this.options = options
     this.blockstore = blockstore
-    this.provideQueue = new ProvideQueue(async (cid, opts) => { await this.started().routing.provide(cid, opts) })
+    this.provideQueue = new ProvideQueue(async (cid, opts) => { await this.started().routing.provide(cid, opts) }, {
+      // a DHT provide without peers only waits for its timeout: hold the queue until one connects
+      ready: async signal => { await this.peerConnected(signal) }
+    })
     this.reprovider = new Reprovider(signal => strategyCids(this.started(), blockstore, options.strategy, signal), this.provideQueue, {
       strategy: options.strategy,
       interval: options.interval,
@@ -102,6 +105,26 @@ export class NetworkServices {
     const engine = bitswapEngine(this.started())
     const connected = [...new Set(this.libp2p.getConnections().map(c => c.remotePeer.toString()))]
     return this.ledger.stats(connected, engine?.getWantlist().map(w => w.cid) ?? [])
+  }
+
+  /** Resolves once libp2p has at least one open connection. */
+  private async peerConnected (signal: AbortSignal): Promise<void> {
+    const libp2p = this.libp2p
+    signal.throwIfAborted()
+    if (libp2p.getConnections().length > 0) return
+    await new Promise<void>((resolve, reject) => {
+      const done = (): void => {
+        libp2p.removeEventListener('connection:open', done)
+        signal.removeEventListener('abort', aborted)
+        resolve()
+      }
+      const aborted = (): void => {
+        libp2p.removeEventListener('connection:open', done)
+        reject(signal.reason)
+      }
+      libp2p.addEventListener('connection:open', done)
+      signal.addEventListener('abort', aborted, { once: true })
+    })
   }
 
   private started (): Helia {

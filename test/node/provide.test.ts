@@ -93,3 +93,19 @@ test('findprovs and provide on a node without peers fail at once with ERR_OFFLIN
     t.true(Date.now() - started < 2_000)
   }
 })
+
+test('announces made without peers wait in the queue and go out once a peer connects', async t => {
+  const nodes = await startNodes(2)
+  t.teardown(async () => { await stopNodes(nodes) })
+  const [a, b] = nodes as [TestNode, TestNode]
+  const cid = await a.node.fs.addBytes(randomBytes(100))
+  a.node.announce([cid])
+  await new Promise(resolve => setTimeout(resolve, 500))
+  const waiting = a.node.network?.provideStats()
+  t.is(waiting?.provided, 0)
+  t.is(waiting?.failed, 0, 'nothing was tried against an empty DHT')
+  t.is(waiting?.queued, 1)
+  await connectNodes(a, b)
+  await waitFor(() => (a.node.network?.provideStats().provided ?? 0) >= 1, 20_000)
+  t.is(a.node.network?.provideStats().queued, 0)
+})
