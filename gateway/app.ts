@@ -1,7 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express'
 import { parseDuration } from '../config/config.js'
 import { resolvePath } from '../node/content/resolve.js'
-import { BlockedContentError, InvalidPathError, NotCachedError, NotFoundError, NotUnixfsError } from '../node/errors.js'
+import { InvalidPathError, NotCachedError, NotFoundError, NotUnixfsError } from '../node/errors.js'
 import { denylistFor } from '../node/denylist/index.js'
 import { parseUrlPath, readOptions, type ContentRequest } from './content-request.js'
 import { sendError } from './error-status.js'
@@ -158,13 +158,9 @@ async function serveDeserialized (req: Request, res: Response, ctx: ContentReque
   }
 }
 
-/** Throws a {@link BlockedContentError} (410, or the list's status) when a denylist blocks `cid`/`path`. */
+/** Throws a BlockedContentError (410, or the list's status) when a denylist blocks `cid`/`path`. */
 async function refuseBlocked (ctx: ContentRequest, cid: CID, path: readonly string[]): Promise<void> {
-  const verdict = await ctx.denylist.check(cid, path)
-  if (verdict == null) return
-  const err = new BlockedContentError(`${['/ipfs', cid.toString(), ...path].join('/')} is blocked by a denylist`)
-  err.status = verdict.status
-  throw err
+  await ctx.denylist.assertAllowed(cid, path)
 }
 
 /** Errors raised because the client went away or the retrieval stalled carry the signal's reason. */

@@ -3,6 +3,7 @@ import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { base32 } from 'multiformats/bases/base32'
 import { base58btc } from 'multiformats/bases/base58'
+import { BlockedContentError } from '../errors.js'
 import { multihashKey, parseDenylist, type DenyRule } from './parse.js'
 import type { CID } from 'multiformats/cid'
 
@@ -64,6 +65,18 @@ export class Denylist {
   /** True when `cid` (or the path below it) must not be served, fetched or provided. */
   async isBlocked (cid: CID, path: readonly string[] = []): Promise<boolean> {
     return (await this.check(cid, path)) != null
+  }
+
+  /**
+   * Throws a {@link BlockedContentError} (its `status` 410, or what the list asks for)
+   * when `cid`/`path` is blocked: what fetch, provide and serve paths call.
+   */
+  async assertAllowed (cid: CID, path: readonly string[] = []): Promise<void> {
+    const verdict = await this.check(cid, path)
+    if (verdict == null) return
+    const err = new BlockedContentError(`${['/ipfs', cid.toString(), ...path].join('/')} is blocked by a denylist`)
+    err.status = verdict.status
+    throw err
   }
 
   /** Re-reads the lists if a file was added, removed or changed since the last look. */

@@ -126,3 +126,12 @@ test('a missing denylists folder blocks nothing', async t => {
   const list = new Denylist('/nonexistent/cairn/denylists', { recheckMs: 0 })
   t.false(await list.isBlocked(a))
 })
+
+test('assertAllowed throws ERR_BLOCKED with the status the list asks for', async t => {
+  const { list, cleanup } = await listIn({ 'a.deny': `/ipfs/${a} gateway_status:451\n` })
+  t.teardown(cleanup)
+  const err = await t.throwsAsync(list.assertAllowed(a))
+  t.is((err as { code?: string }).code, 'ERR_BLOCKED')
+  t.is((err as { status?: number }).status, 451)
+  await t.notThrowsAsync(list.assertAllowed(dirV1))
+})
