@@ -4,6 +4,9 @@ import { once } from 'node:events'
 import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { CarWriter } from '@ipld/car/writer'
+import { CID, varint } from 'multiformats'
+import { sha256 } from 'multiformats/hashes/sha2'
 import { fixturePath } from '../helpers/fixtures.js'
 import { cliPath, cliText, tempRepo } from '../helpers/cli.js'
 
@@ -70,4 +73,51 @@ test('an add killed with SIGKILL midway leaves a repo that opens, verifies, has 
   t.is(stat.NumObjects, 9, 'only the blocks pinned before the crash are left')
   t.is(await countBlockFiles(repo), before, 'no temp file is left either')
   t.is(await cliText(['pin', 'verify', '--verbose'], { repo }), `${root} ok\n`)
+})
+
+/** The bytes of a CARv1 header naming `root`. */
+async function carHeader (root: CID): Promise<Buffer> {
+  const { writer, out } = CarWriter.create([root])
+  const chunks: Uint8Array[] = []
+  const reading = (async () => { for await (const chunk of out) chunks.push(chunk) })()
+  await writer.close()
+  await reading
+  return Buffer.concat(chunks)
+}
+
+/** One CARv1 section: varint length, CID, block bytes. */
+function carSection (cid: CID, bytes: Uint8Array): Buffer {
+  const length = cid.bytes.length + bytes.length
+  const prefix = new Uint8Array(varint.encodingLength(length))
+  varint.encodeTo(length, prefix)
+  return Buffer.concat([prefix, cid.bytes, bytes])
+}
+
+test('a dag import killed with SIGKILL midway pins nothing, and GC takes the blocks it wrote', async t => {
+  const { repo, cleanup } = await tempRepo()
+  t.teardown(cleanup)
+  const child = spawn(process.execPath, [cliPath, 'dag', 'import'], { env: { ...process.env, CAIRN_PATH: repo }, stdio: ['pipe', 'pipe', 'pipe'] })
+  t.teardown(() => { if (child.exitCode == null && child.signalCode == null) child.kill('SIGKILL') })
+  child.stdin.on('error', () => {})
+  const closed = once(child, 'close')
+
+  // a CAR of 1 MiB raw blocks, made as it is sent; its root is the first block
+  const blockCid = async (bytes: Uint8Array): Promise<CID> => CID.createV1(0x55, await sha256.digest(bytes))
+  const first = megabyte(0)
+  const root = await blockCid(first)
+  child.stdin.write(await carHeader(root))
+  for (let i = 0; i < 200; i++) {
+    const bytes = i === 0 ? first : megabyte(i)
+    if (!child.stdin.write(carSection(await blockCid(bytes), bytes))) await once(child.stdin, 'drain')
+    if (i > 24 && await countBlockFiles(repo) > 8) break
+  }
+  child.kill('SIGKILL')
+  await closed
+
+  t.true(await countBlockFiles(repo) > 8)
+  t.is(await cliText(['repo', 'verify'], { repo }), 'verify complete, all blocks validated.\n')
+  t.is(await cliText(['pin', 'ls'], { repo }), '')
+  await cliText(['repo', 'gc'], { repo })
+  t.is((JSON.parse(await cliText(['repo', 'stat', '--json'], { repo })) as Stat).NumObjects, 0)
+  t.is(await countBlockFiles(repo), 0)
 })
