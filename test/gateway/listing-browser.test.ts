@@ -47,3 +47,22 @@ test('headless Chromium opens a directory listing and clicks through to a file',
   t.is(file.headers()['content-type'], 'text/plain; charset=utf-8')
   t.is((await page.locator('body').innerText()).trim(), 'I am a txt file on path with utf8')
 })
+
+test('headless Chromium follows the localhost redirect to the subdomain gateway and browses there', async t => {
+  const gw = await startTestGateway()
+  t.teardown(gw.cleanup)
+  const dir = await importFixture(gw.node, 'path_gateway_unixfs/dir-with-files.car')
+  const profile = await tempDir('cairn-chromium-')
+  t.teardown(profile.cleanup)
+  const browser = await chromium.launchPersistentContext(join(profile.path, 'user-data'), { executablePath, headless: true, args, timeout: 60_000 })
+  t.teardown(async () => { await browser.close() })
+  const page = await browser.newPage()
+  const port = new URL(gw.url).port
+  const response = await page.goto(`http://localhost:${port}/ipfs/${dir.toString()}/`)
+  t.is(response?.status(), 200)
+  t.is(new URL(page.url()).host, `${dir.toString()}.ipfs.localhost:${port}`)
+  await page.getByRole('link', { name: 'hello.txt', exact: true }).click()
+  await page.waitForURL(/\/hello\.txt$/)
+  t.is(new URL(page.url()).pathname, '/hello.txt')
+  t.is((await page.locator('body').innerText()).trim(), 'hello world')
+})
