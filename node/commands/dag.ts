@@ -39,7 +39,15 @@ export const dagImport = valuesCommand<DagImportValue>({
       }
       // only now that every CAR was read whole: a bad CAR above leaves no pin behind
       if (pinRoots) {
-        for (const root of roots) await addPin(node, root, { recursive: true, signal })
+        for (const root of roots) {
+          try {
+            await addPin(node, root, { recursive: true, signal })
+          } catch (err) {
+            // Kubo's wording; the error keeps its class and code
+            if (err instanceof Error) err.message = `pinning root ${root.toString()} FAILED: ${err.message}`
+            throw err
+          }
+        }
       }
     })
     if (pinRoots) {

@@ -59,7 +59,7 @@ test('dag import of a CAR whose DAG is incomplete fails to pin, offline, and lea
   t.teardown(cleanup)
   const result = await runCli(['dag', 'import', missingBlock], { repo })
   t.is(result.code, 1)
-  t.regex(result.stderr, /^Error: block not found locally and the node is offline .*\n$/)
+  t.regex(result.stderr, /^Error: pinning root QmYhmPjhFjYFyaoiuNzYv8WGavpSRDwdHWe5B4M5du5Rtk FAILED: block not found locally and the node is offline .*\n$/)
   t.deepEqual(await pinLines(repo), [])
 })
 
