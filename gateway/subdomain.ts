@@ -1,4 +1,5 @@
 import { base32 } from 'multiformats/bases/base32'
+import { base36 } from 'multiformats/bases/base36'
 import type { Config } from '../config/config.js'
 import type { CID } from 'multiformats/cid'
 
@@ -39,13 +40,21 @@ export function parseSubdomainHost (config: Config, host: string | undefined): S
   return { namespace: namespace === 'ipns' ? 'ipns' : 'ipfs', id, gatewayHost: gateway + port }
 }
 
-/** The DNS-safe, case-insensitive form a CID takes in a subdomain: CIDv1 in base32. */
+/** The longest DNS label (RFC 1034). */
+const maxLabelLength = 63
+
+/**
+ * The DNS-safe, case-insensitive form a CID takes in a subdomain: CIDv1 in base32, or
+ * base36 when base32 would not fit in one DNS label (long hashes), as boxo does.
+ */
 export function subdomainLabel (cid: CID): string {
-  return cid.toV1().toString(base32)
+  const v1 = cid.toV1()
+  const b32 = v1.toString(base32)
+  return b32.length <= maxLabelLength ? b32 : v1.toString(base36)
 }
 
 /**
- * The subdomain URL serving `/ipfs/<cid><rest>`: `http://<cidv1b32>.ipfs.<gateway host><rest>`,
+ * The subdomain URL serving `/ipfs/<cid><rest>`: `http://<label>.ipfs.<gateway host><rest>`,
  * with the query kept. `rest` is the still-encoded path after the CID.
  */
 export function subdomainUrl (proto: string, gatewayHost: string, cid: CID, rest: string, search: string): string {

@@ -105,3 +105,19 @@ test('Gateway.PublicGateways decides which hosts are subdomain gateways', async 
   const path = await httpGet(gw.url, `/ipfs/${dir}/hello.txt`, { headers: { Host: 'path.example.test' } })
   t.is(path.status, 200)
 })
+
+test('a CID too long for a base32 DNS label goes to a base36 subdomain', async t => {
+  const { identity } = await import('multiformats/hashes/identity')
+  const { CID } = await import('multiformats/cid')
+  // an identity CID whose inline bytes make base32 65 characters, base36 62
+  const text = 'thirty-six bytes inline in this CID!'
+  const cid = CID.createV1(0x55, identity.digest(new TextEncoder().encode(text)))
+  t.true(cid.toString().length > 63)
+  const label = cid.toString(base36)
+  t.true(label.length <= 63)
+  const r = await httpGet(gw.url, `/ipfs/${cid}`, { headers: { Host: `localhost:${port}` } })
+  t.is(r.headers.location, `http://${label}.ipfs.localhost:${port}/`)
+  const served = await httpGet(gw.url, '/', { headers: { Host: `${label}.ipfs.localhost:${port}` } })
+  t.is(served.status, 200)
+  t.is(served.text, text)
+})
