@@ -212,6 +212,11 @@ test('?filename= sets an inline Content-Disposition; ?download=true makes it an 
   const bare = await httpGet(gw.url, `/ipfs/${dir}/hello.txt?download=true`)
   t.is(bare.headers['content-disposition'], 'attachment; filename="hello.txt"; filename*=UTF-8\'\'hello.txt')
   t.is((await httpGet(gw.url, `/ipfs/${hello}`)).headers['content-disposition'], undefined)
+  // control characters cannot split the header
+  const crlf = await httpGet(gw.url, `/ipfs/${hello}?filename=a%0d%0aSet-Cookie:%20x=1.txt`)
+  t.is(crlf.status, 200)
+  t.is(crlf.headers['set-cookie'], undefined)
+  t.is(crlf.headers['content-disposition'], 'inline; filename="a__Set-Cookie: x=1.txt"; filename*=UTF-8\'\'a%0D%0ASet-Cookie%3A%20x%3D1.txt')
 })
 
 test('percent-encoded path segments are decoded one by one', async t => {
