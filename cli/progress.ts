@@ -99,7 +99,10 @@ async function * barFilter (values: AsyncIterable<unknown>, total: number | unde
         bar.update(done)
         continue
       }
+      // clear the bar's line so the printed line does not land inside it; the bar redraws below
+      process.stderr.write('\x1b[2K\r')
       yield value
+      bar.update(done)
     }
   } finally {
     bar.stop()
