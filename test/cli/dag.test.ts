@@ -6,7 +6,8 @@ import { promisify } from 'node:util'
 import { CarWriter } from '@ipld/car/writer'
 import { CID } from 'multiformats/cid'
 import * as Digest from 'multiformats/hashes/digest'
-import { sha256 } from 'multiformats/hashes/sha2'
+import { identity } from 'multiformats/hashes/identity'
+import { sha256, sha512 } from 'multiformats/hashes/sha2'
 import { fixturePath } from '../helpers/fixtures.js'
 import { parseCar } from '../helpers/car.js'
 import { cliText, runCli, tempDir, tempRepo } from '../helpers/cli.js'
@@ -112,6 +113,27 @@ test('dag import refuses a block with an unknown hash function, and pins no root
   t.regex(result.stderr, /^Error: invalid CAR .*odd\.car: block bafk\S+ uses an unsupported hash function \(0xb220\)\n$/)
   // the first CAR was whole, but the roots are only pinned once every CAR read well
   t.deepEqual(await pinLines(repo), [])
+})
+
+test('dag import checks identity and sha2-512 blocks too, and rejects a mismatched identity block', async t => {
+  const { repo, cleanup } = await tempRepo()
+  t.teardown(cleanup)
+  const dir = await tempDir()
+  t.teardown(dir.cleanup)
+  const small = new TextEncoder().encode('tiny')
+  const inline = CID.createV1(0x55, identity.digest(small))
+  const bigger = new TextEncoder().encode('hashed with sha2-512')
+  const long = CID.createV1(0x55, await sha512.digest(bigger))
+  const good = join(dir.path, 'good.car')
+  await writeCar(good, [long], [{ cid: inline, bytes: small }, { cid: long, bytes: bigger }])
+  t.is(await cliText(['dag', 'import', '--stats', good], { repo }), `Pinned root\t${long.toString()}\tsuccess\nImported 2 blocks (${small.length + bigger.length} bytes)\n`)
+  t.is((await runCli(['cat', long.toString()], { repo })).stdout.toString(), 'hashed with sha2-512')
+
+  const bad = join(dir.path, 'bad.car')
+  await writeCar(bad, [inline], [{ cid: inline, bytes: new TextEncoder().encode('tinY') }])
+  const result = await runCli(['dag', 'import', bad], { repo })
+  t.is(result.code, 1)
+  t.regex(result.stderr, /^Error: invalid CAR .*bad\.car: block \S+: bytes do not hash to \S+\n$/)
 })
 
 test('dag export writes a CARv1 that imports into a fresh repo with the same CIDs and bytes', async t => {
