@@ -96,3 +96,32 @@ test('kubo-rpc-client with a bearer token passes; without it the call is refused
   const err = await t.throwsAsync(anonymous.id())
   t.regex(err?.message ?? '', /Access Denied/)
 })
+
+test('kubo-rpc-client add progress, ls, get (tar), dag.export and pin.rm work too', async t => {
+  const progress: number[] = []
+  const added = await client.add({ path: 'site/index.html', content: '<p>hi</p>\n' }, { wrapWithDirectory: true, progress: (bytes: number) => progress.push(bytes) })
+  t.deepEqual(progress, [10])
+  const listing = await all(client.ls(added.cid))
+  t.deepEqual(listing.map(e => [e.name, e.type]), [['site', 'dir']])
+
+  const tarBytes = Buffer.concat((await all(client.get(added.cid))).map(c => Buffer.from(c)))
+  const { extract } = await import('tar-stream')
+  const reader = extract()
+  const { Readable } = await import('node:stream')
+  Readable.from([tarBytes]).pipe(reader as unknown as NodeJS.WritableStream)
+  const names: string[] = []
+  for await (const entry of reader) {
+    names.push(entry.header.name.replace(/\/$/, ''))
+    entry.resume()
+  }
+  const root = added.cid.toString()
+  t.deepEqual(names, [root, `${root}/site`, `${root}/site/index.html`])
+
+  const car = Buffer.concat((await all(client.dag.export(added.cid))).map(c => Buffer.from(c)))
+  t.true(car.length > 100)
+
+  const removed = await client.pin.rm(added.cid)
+  t.true(removed.equals(added.cid))
+  const left = await all(client.pin.ls({ type: 'recursive' }))
+  t.false(left.some(p => p.cid.equals(added.cid)))
+})
