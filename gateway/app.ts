@@ -64,8 +64,11 @@ export function createGatewayApp (node: CairnNode): express.Express {
 }
 
 async function handleRequest (node: CairnNode, req: Request, res: Response): Promise<void> {
-  const url = new URL(req.originalUrl, 'http://gateway.invalid')
-  const rawPath = req.originalUrl.split('?')[0] ?? '/'
+  // the raw request target: the path stays percent-encoded until parseUrlPath decodes it
+  const at = req.originalUrl.indexOf('?')
+  const rawPath = at < 0 ? req.originalUrl : req.originalUrl.slice(0, at)
+  const search = at < 0 ? '' : req.originalUrl.slice(at)
+  const url = { search, searchParams: new URLSearchParams(search) }
   const host = req.get('Host')
   const subdomain = parseSubdomainHost(node.config, host)
   if (subdomain != null) {
@@ -99,7 +102,7 @@ function protocolOf (req: Request): string {
   return forwarded === 'https' ? 'https' : 'http'
 }
 
-async function serveContent (node: CairnNode, req: Request, res: Response, parsed: ReturnType<typeof parseUrlPath>, url: URL, subdomain: boolean): Promise<void> {
+async function serveContent (node: CairnNode, req: Request, res: Response, parsed: ReturnType<typeof parseUrlPath>, url: { search: string, searchParams: URLSearchParams }, subdomain: boolean): Promise<void> {
   const denylist = denylistFor(node.repo.paths.denylists)
   const onlyIfCached = /(^|,)\s*only-if-cached\s*(,|$)/i.test(req.get('Cache-Control') ?? '')
   const ctx: ContentRequest = {

@@ -296,6 +296,8 @@ test('content that is missing locally on an offline node is 502, not a hang or a
 
 test('paths outside /ipfs/ are 404', async t => {
   t.is((await httpGet(gw.url, '/')).status, 404)
+  t.is((await httpGet(gw.url, '//[')).status, 404)
+  t.is((await httpGet(gw.url, '//example.com/ipfs/x')).status, 404)
   t.is((await httpGet(gw.url, '/foo')).status, 404)
   t.is((await httpGet(gw.url, '/ipns/example.com')).status, 404)
 })
