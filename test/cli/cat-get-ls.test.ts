@@ -96,6 +96,10 @@ test('ls prints <cid> <size> <name> per entry, directories with - and a trailing
   const json = (await cliText(['--json', 'ls', `${nestedCid}/sub`], { repo })).trim().split('\n').map(l => JSON.parse(l) as { Objects: Array<{ Hash: string, Links: Array<{ Name: string, Type: number, Size: number }> }> })
   t.deepEqual(json.map(o => o.Objects[0]?.Links[0]?.Type), [2, 1, 2])
   t.is(json[0]?.Objects[0]?.Hash, `${nestedCid}/sub`)
+  // without --size and --resolve-type no child block is read: dag-pb children show their link Tsize
+  const bare = (await cliText(['ls', '--size=false', '--resolve-type=false', nestedCid], { repo })).trim().split('\n')
+  t.regex(bare[0] as string, /^bafkrei\S+ 6 a\.txt$/)
+  t.regex(bare[1] as string, /^bafybei\S+ \d{3} sub$/)
   const file = await runCli(['ls', `${nestedCid}/a.txt`], { repo })
   t.is(file.code, 1)
   t.regex(file.stderr, /not a directory/)
