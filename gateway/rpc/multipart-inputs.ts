@@ -27,7 +27,7 @@ export function isMultipart (req: IncomingMessage): boolean {
 export function multipartInputs (req: IncomingMessage, signal: AbortSignal): AsyncIterable<InputEntry> {
   let parser: busboy.Busboy
   try {
-    parser = busboy({ headers: req.headers, preservePath: true })
+    parser = busboy({ headers: req.headers, preservePath: true, highWaterMark: 1024 * 1024, fileHwm: 1024 * 1024 })
   } catch (err) {
     throw new UsageError(`bad multipart body: ${(err as Error).message}`)
   }
