@@ -113,10 +113,12 @@ function attachInputs (command: Command, call: CommandCall, req: Request, res: R
 /** After the answer, discard whatever the client is still uploading so the socket can close. */
 function finishUpload (req: Request, res: Response): void {
   if (req.complete) return
-  res.once('finish', () => {
+  const discard = (): void => {
     req.unpipe()
     req.resume()
-  })
+  }
+  if (res.writableFinished) discard()
+  else res.once('finish', discard)
 }
 
 /** Ends a command's output with the abort reason (a timeout) rather than a generic abort error. */
