@@ -1,22 +1,36 @@
 import { extname } from 'node:path'
 import { fileTypeFromBuffer } from 'file-type'
 import mime from 'mime-types'
+import { scanJson } from './json-sniff.js'
 
 /** How many leading bytes {@link sniffContentType} wants (file-type's sample size). */
 export const sniffBytes = 4100
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
+/** The leading bytes of a file that {@link sniffContentType} may look at. */
+export interface SniffSample {
+  /** The first bytes of the file (up to {@link sniffBytes}). */
+  head: Uint8Array
+  /** True when `head` is the whole file, false when the file goes on after it. */
+  whole: boolean
+}
+
 /**
  * The Content-Type of a file, as boxo decides it: by the name's extension when it has a
- * known one, else by magic bytes (file-type), else HTML/SVG/XML by their first tag, else
+ * known one, else by magic bytes (file-type), else HTML/SVG/XML by their first tag, JSON
+ * objects and arrays as `application/json` (as boxo's mimetype library does), else
  * `text/plain; charset=utf-8` for text and `application/octet-stream` for the rest.
+ * Without a sample (a Range response that does not cover the file's start) only the name
+ * decides, and an unknown one is `application/octet-stream`.
  */
-export async function sniffContentType (name: string | undefined, head: Uint8Array): Promise<string> {
+export async function sniffContentType (name: string | undefined, sample: SniffSample | undefined): Promise<string> {
   if (name != null && extname(name) !== '') {
     const byName = mime.contentType(extname(name))
     if (byName !== false) return byName
   }
+  if (sample == null) return 'application/octet-stream'
+  const { head } = sample
   if (head.byteLength === 0) return 'text/plain; charset=utf-8'
   const magic = await fileTypeFromBuffer(head)
   if (magic != null) return magic.mime
@@ -28,7 +42,20 @@ export async function sniffContentType (name: string | undefined, head: Uint8Arr
   }
   if (start.startsWith('<svg') || (start.startsWith('<?xml') && start.includes('<svg'))) return 'image/svg+xml'
   if (start.startsWith('<?xml')) return 'text/xml; charset=utf-8'
+  // a sample cut inside a UTF-8 character decodes shorter: then it is not the whole file
+  if (looksLikeJson(text, sample.whole && Buffer.byteLength(text) === head.byteLength)) return 'application/json'
   return 'text/plain; charset=utf-8'
+}
+
+/**
+ * True for a JSON object or array (a lone string, number or literal is text, as in
+ * boxo): the whole value when `whole`, else a valid start of one.
+ */
+function looksLikeJson (text: string, whole: boolean): boolean {
+  const first = text.trimStart()[0]
+  if (first !== '{' && first !== '[') return false
+  const scan = scanJson(text)
+  return scan === 'complete' || (!whole && scan === 'prefix')
 }
 
 /** The sample as text, or undefined when it is binary (invalid UTF-8 or control bytes). */

@@ -1,9 +1,9 @@
 import { exportEntry } from '../../node/unixfs/exported-entry.js'
 import { exporterOptions, translateReadError } from '../../node/content/resolve.js'
-import { sniffBytes, sniffContentType } from '../content-type.js'
+import { sniffBytes, sniffContentType, type SniffSample } from '../content-type.js'
 import { ipfsPathOf, readOptions, type ContentRequest } from '../content-request.js'
 import { applyDisposition, etagFor, matchesIfNoneMatch, setContentHeaders } from '../headers.js'
-import { contentRange, multipartLayout, parseRange, type ByteRange } from '../range.js'
+import { contentRange, multipartLayout, parseRange, type ByteRange, type RangeRequest } from '../range.js'
 import { streamBody } from '../stream-body.js'
 import type { Request, Response } from 'express'
 import type { UnixFSEntry } from 'ipfs-unixfs-exporter'
@@ -41,12 +41,6 @@ export async function serveUnixfsFile (req: Request, res: Response, ctx: Content
   const size = Number(entry.size)
   const lastSegment = resolved.name ?? ctx.path.segments.at(-1)
   const named = applyDisposition(res, ctx.query, lastSegment ?? resolved.cid.toString())
-  const head = size === 0 ? new Uint8Array(0) : await collect(readBytes(ctx, entry, 0, Math.min(size, sniffBytes)))
-  // a symlink is served as itself (its target as the body), as boxo does
-  const contentType = entry.type === 'file' && entry.unixfs.type === 'symlink'
-    ? 'inode/symlink'
-    : await sniffContentType(named ?? lastSegment, head)
-
   const ifRange = req.get('If-Range')
   const range = ifRange == null || ifRange === etag ? parseRange(req.get('Range'), size) : { kind: 'full' as const }
   if (range.kind === 'unsatisfiable') {
@@ -57,6 +51,10 @@ export async function serveUnixfsFile (req: Request, res: Response, ctx: Content
     res.end(ctx.head ? undefined : `416 range not satisfiable: the file has ${size} bytes\n`)
     return
   }
+  // a symlink is served as itself (its target as the body), as boxo does
+  const contentType = entry.type === 'file' && entry.unixfs.type === 'symlink'
+    ? 'inode/symlink'
+    : await sniffContentType(named ?? lastSegment, await sniffSample(ctx, entry, size, range))
   if (range.kind === 'full') {
     res.status(200)
     res.setHeader('Content-Type', contentType)
@@ -77,6 +75,23 @@ export async function serveUnixfsFile (req: Request, res: Response, ctx: Content
   res.setHeader('Content-Type', layout.contentType)
   res.setHeader('Content-Length', String(layout.length))
   await sendBody(res, ctx, multipartBody(ctx, entry, range.ranges, layout.heads, layout.tail))
+}
+
+/**
+ * The leading bytes to sniff the type from: up to {@link sniffBytes} for a full
+ * response. A Range response reads only what it sends (as boxo sniffs only when the
+ * range starts at 0): the start of a range at 0, else nothing, so a range elsewhere
+ * neither fetches the file's first blocks nor fails when they are missing.
+ */
+async function sniffSample (ctx: ContentRequest, entry: ByteEntry, size: number, range: RangeRequest): Promise<SniffSample | undefined> {
+  let length = Math.min(size, sniffBytes)
+  if (range.kind === 'ranges') {
+    const fromStart = range.ranges.find(r => r.start === 0)
+    if (fromStart == null) return undefined
+    length = Math.min(length, fromStart.end + 1)
+  }
+  const head = length === 0 ? new Uint8Array(0) : await collect(readBytes(ctx, entry, 0, length))
+  return { head, whole: length === size }
 }
 
 async function sendBody (res: Response, ctx: ContentRequest, body: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array>): Promise<void> {

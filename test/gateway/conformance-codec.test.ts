@@ -41,10 +41,7 @@ async function bytesOf (res: globalThis.Response): Promise<Uint8Array> {
 
 // TestGatewayJsonCbor
 
-// Known gap, owned by the UnixFS file handler's type sniffing (gateway/content-type.ts):
-// JSON bytes in a UnixFS file without a .json name are sniffed as text/plain. Marked
-// failing so it turns red (and should become a plain test) once sniffing detects JSON.
-test.failing('GET UnixFS file with JSON bytes is returned with application/json Content-Type, with or without Accept', async t => {
+test('GET UnixFS file with JSON bytes is returned with application/json Content-Type, with or without Accept', async t => {
   for (const headers of [{}, { Accept: 'application/json' }]) {
     const res = await gw.get(`/ipfs/${tJson}`, headers)
     t.is(res.status, 200)
