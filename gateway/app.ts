@@ -3,6 +3,7 @@ import { parseDuration } from '../config/config.js'
 import { resolvePath } from '../node/content/resolve.js'
 import { InvalidPathError, NotCachedError, NotFoundError, NotUnixfsError } from '../node/errors.js'
 import { denylistFor } from '../node/denylist/index.js'
+import { hasBlock } from '../node/car/car-export.js'
 import { parseUrlPath, readOptions, type ContentRequest } from './content-request.js'
 import { sendError } from './error-status.js'
 import { setCorsHeaders } from './headers.js'
@@ -122,7 +123,7 @@ async function serveContent (node: CairnNode, req: Request, res: Response, parse
   }
   try {
     await refuseBlocked(ctx, parsed.root, parsed.segments)
-    if (onlyIfCached && !(await node.repo.blockstore.has(parsed.root))) {
+    if (onlyIfCached && !(await hasBlock(node, parsed.root))) {
       throw new NotCachedError(`${parsed.root.toString()} is not in this node's blockstore (only-if-cached)`)
     }
     // trustless and codec responses (raw block, CAR, dag-json/dag-cbor/json/cbor)

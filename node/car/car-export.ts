@@ -58,6 +58,14 @@ export function isIdentityCid (cid: CID): boolean {
   return cid.multihash.code === IDENTITY_HASH
 }
 
+/**
+ * True when the block is held locally. An identity CID always is: its bytes are in the
+ * CID, and the blockstore, which never stores them, would say no.
+ */
+export async function hasBlock (node: CairnNode, cid: CID): Promise<boolean> {
+  return isIdentityCid(cid) || await node.repo.blockstore.has(cid)
+}
+
 /** The bytes of one block (identity CIDs answered from the CID), with Cairn's typed errors. */
 export async function readBlock (node: CairnNode, cid: CID, options: ReadOptions = {}): Promise<Uint8Array> {
   if (isIdentityCid(cid)) return cid.multihash.digest

@@ -287,6 +287,17 @@ test('Cache-Control: only-if-cached answers 412 for content that is not local, 2
   t.is(hit.status, 200)
 })
 
+test('Cache-Control: only-if-cached on an identity CID is 200: its bytes are in the CID, always cached', async t => {
+  for (const format of ['', '?format=raw', '?format=car']) {
+    const r = await httpGet(gw.url, `/ipfs/bafkqaaa${format}`, { headers: { 'Cache-Control': 'only-if-cached' } })
+    t.is(r.status, 200, format)
+  }
+  // an identity CID of a few bytes ("hello" as raw), with only-if-cached among other directives
+  const r = await httpGet(gw.url, '/ipfs/bafkqablimvwgy3y', { headers: { 'Cache-Control': 'no-cache, only-if-cached' } })
+  t.is(r.status, 200)
+  t.is(r.text, 'hello')
+})
+
 test('content that is missing locally on an offline node is 502, not a hang or a stack trace', async t => {
   const r = await httpGet(gw.url, '/ipfs/bafkreie7ohywtosou76tasm7j63yigtzxe7d5zqus4zu3j6oltvgtibeom')
   t.is(r.status, 502)
