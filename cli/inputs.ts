@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs'
-import { lstat, readdir } from 'node:fs/promises'
+import { lstat, readdir, readlink } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { InputFileError, UsageError } from '../node/errors.js'
 import type { InputEntry, Options } from '../node/commands/command.js'
@@ -44,6 +44,9 @@ async function * walk (fsPath: string, path: string, hidden: boolean): AsyncIter
     }
   } else if (info.isFile()) {
     yield { path, content: createReadStream(fsPath, { highWaterMark: 1024 * 1024 }), ...meta }
+  } else if (info.isSymbolicLink()) {
+    // added as a UnixFS symlink, never followed (as Kubo does without --dereference-args)
+    yield { path, target: await readlink(fsPath), ...meta }
   }
 }
 

@@ -33,6 +33,8 @@ export interface InputEntry {
   path: string
   /** Absent for a directory. */
   content?: AsyncIterable<Uint8Array>
+  /** Set for a symlink (which has no content): where it points. */
+  target?: string
   mode?: number
   mtime?: Date
 }

@@ -96,7 +96,9 @@ async function * candidates (inputs: AsyncIterable<InputEntry>, profile: ImportP
     if (profile.wrapWithDirectory && input.path === '') {
       throw new UsageError('stdin has no name to wrap: give one with --stdin-name')
     }
-    if (input.content == null) {
+    if (input.target !== undefined) {
+      yield { path: input.path, link: input.target, ...meta }
+    } else if (input.content == null) {
       yield { path: input.path, ...meta }
     } else {
       const content = countBytes(input.content, input.path, report, signal)

@@ -192,3 +192,29 @@ test('get refuses entry names with "/", ".." or NUL and writes nothing outside t
   t.is(planted.code, 1)
   await t.throwsAsync(lstat(join(out.path, 'outside.txt')))
 })
+
+test('add -r stores symlinks as UnixFS symlinks without following them, and get recreates them', async t => {
+  const { repo, cleanup } = await tempRepo()
+  t.teardown(cleanup)
+  const dir = await tempDir()
+  t.teardown(dir.cleanup)
+  const { symlink, readlink } = await import('node:fs/promises')
+  await mkdir(join(dir.path, 'links'))
+  await writeFile(join(dir.path, 'links', 'target.txt'), 'pointed at\n')
+  await symlink('target.txt', join(dir.path, 'links', 'relative'))
+  await symlink('/etc/hostname', join(dir.path, 'links', 'absolute'))
+  const root = (await cliText(['add', '-q', '-r', 'links'], { repo, cwd: dir.path })).trim().split('\n').at(-1) as string
+  const listing = await cliText(['--json', 'ls', root], { repo })
+  const types = Object.fromEntries(listing.trim().split('\n').map(l => {
+    const link = (JSON.parse(l) as { Objects: Array<{ Links: Array<{ Name: string, Type: number, Target: string }> }> }).Objects[0]?.Links[0]
+    return [link?.Name, [link?.Type, link?.Target]]
+  }))
+  t.deepEqual(types, { absolute: [4, '/etc/hostname'], relative: [4, 'target.txt'], 'target.txt': [2, ''] })
+  const cat = await runCli(['cat', `${root}/relative`], { repo })
+  t.is(cat.code, 1)
+  t.regex(cat.stderr, /is a symlink/)
+  await cliText(['get', root, '-o', 'copy'], { repo, cwd: dir.path })
+  t.is(await readlink(join(dir.path, 'copy', 'relative')), 'target.txt')
+  t.is(await readlink(join(dir.path, 'copy', 'absolute')), '/etc/hostname')
+  t.is(await readFile(join(dir.path, 'copy', 'relative'), 'utf8'), 'pointed at\n')
+})
