@@ -26,17 +26,22 @@ export function matchesIfNoneMatch (header: string | undefined, etag: string): b
 export interface ContentHeaders {
   /** The requested content path, as `/ipfs/<cid>/<percent-encoded path>`. */
   ipfsPath: string
-  /** CIDs from the root to the resolved entry, one per step. */
-  roots: readonly CID[]
+  /** CIDs from the root to the resolved entry, one per step (left out when not resolved). */
+  roots?: readonly CID[]
   etag: string
 }
 
-/** Sets Etag, Cache-Control, X-Ipfs-Path and X-Ipfs-Roots. */
+/**
+ * Sets Etag, Cache-Control, X-Ipfs-Path, X-Ipfs-Roots and `Vary: Accept`: every answer
+ * for `/ipfs/` depends on Accept (a file, a raw block or a CAR by the same URL), so a
+ * cache must key on it, default responses included.
+ */
 export function setContentHeaders (res: Response, headers: ContentHeaders): void {
   res.setHeader('Etag', headers.etag)
   res.setHeader('Cache-Control', immutableCacheControl)
   res.setHeader('X-Ipfs-Path', headers.ipfsPath)
-  res.setHeader('X-Ipfs-Roots', headers.roots.map(c => c.toString()).join(','))
+  if (headers.roots != null) res.setHeader('X-Ipfs-Roots', headers.roots.map(c => c.toString()).join(','))
+  res.setHeader('Vary', 'Accept')
 }
 
 /**

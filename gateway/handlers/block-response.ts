@@ -1,7 +1,7 @@
 import { BlockedContentError } from '../../node/errors.js'
 import { ipfsPathOf, type ContentRequest } from '../content-request.js'
 import { contentLocationFor, type ResponseFormat } from '../format.js'
-import { immutableCacheControl, matchesIfNoneMatch } from '../headers.js'
+import { matchesIfNoneMatch, setContentHeaders } from '../headers.js'
 import { contentRange, parseRange } from '../range.js'
 import type { Request, Response } from 'express'
 import type { CID } from 'multiformats/cid'
@@ -12,11 +12,7 @@ import type { CID } from 'multiformats/cid'
  * when the format came from `Accept` alone, and `nosniff`.
  */
 export function setNegotiatedHeaders (req: Request, res: Response, ctx: ContentRequest, format: ResponseFormat, headers: { etag: string, roots?: readonly CID[] }): void {
-  res.setHeader('Etag', headers.etag)
-  res.setHeader('Cache-Control', immutableCacheControl)
-  res.setHeader('X-Ipfs-Path', ipfsPathOf(ctx))
-  if (headers.roots != null) res.setHeader('X-Ipfs-Roots', headers.roots.map(String).join(','))
-  res.setHeader('Vary', 'Accept')
+  setContentHeaders(res, { ipfsPath: ipfsPathOf(ctx), etag: headers.etag, ...(headers.roots != null ? { roots: headers.roots } : {}) })
   res.setHeader('X-Content-Type-Options', 'nosniff')
   const location = contentLocationFor(req, format)
   if (location != null) res.setHeader('Content-Location', location)

@@ -121,3 +121,25 @@ test('a 10,000-entry HAMT directory lists quickly without loading its entries', 
   const one = await httpGet(gw.url, `/ipfs/${big}/file-09999.txt`)
   t.is(one.text, 'entry 9999\n')
 })
+
+test('default responses say Vary: Accept: file, Range, 304, listing, index.html and the slash redirect', async t => {
+  const file = `/ipfs/${dir}/hello.txt`
+  const answers = {
+    file: await httpGet(gw.url, file),
+    range: await httpGet(gw.url, file, { headers: { Range: 'bytes=0-1' } }),
+    notModified: await httpGet(gw.url, file, { headers: { 'If-None-Match': '"bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4"' } }),
+    listing: await httpGet(gw.url, `/ipfs/${dir}/`),
+    index: await httpGet(gw.url, `/ipfs/${site}/`),
+    redirect: await httpGet(gw.url, `/ipfs/${dir}`),
+    head: await httpGet(gw.url, file, { method: 'HEAD' })
+  }
+  t.deepEqual(Object.fromEntries(Object.entries(answers).map(([k, r]) => [k, [r.status, r.headers.vary]])), {
+    file: [200, 'Accept'],
+    range: [206, 'Accept'],
+    notModified: [304, 'Accept'],
+    listing: [200, 'Accept'],
+    index: [200, 'Accept'],
+    redirect: [301, 'Accept'],
+    head: [200, 'Accept']
+  })
+})
