@@ -17,7 +17,7 @@ export function formatLsLink (link: LsLink): string {
 
 export const ls = valuesCommand<LsObject>({
   path: ['ls'],
-  description: 'List a directory: <cid> <size> <name> per entry (directories end in /)',
+  description: 'List a directory: <cid> <size> <name> per entry (directories end in /); a file lists its chunks',
   args: [{ name: 'ipfs-path', description: '<cid>[/path] of a directory', required: true }],
   options: [
     { name: 'size', type: 'boolean', default: true, description: 'resolve each file\'s size (--size=false prints link sizes)' },
@@ -27,9 +27,16 @@ export const ls = valuesCommand<LsObject>({
     const path = parseContentPath(args[0] as string)
     const { listDirectory } = await import('../unixfs/list-directory.js')
     const hash = args[0] as string
+    let listed = false
     for await (const link of listDirectory(node, path, { signal, size: options.size !== false, resolveType: options['resolve-type'] !== false })) {
+      listed = true
       yield { Objects: [{ Hash: hash, Links: [link] }] }
     }
+    // an empty directory or a single-block file: one object with no links, as Kubo sends
+    if (!listed) yield { Objects: [{ Hash: hash, Links: [] }] }
   },
-  text: value => value.Objects.flatMap(o => o.Links.map(formatLsLink)).join('\n')
+  text (value) {
+    const lines = value.Objects.flatMap(o => o.Links.map(formatLsLink))
+    return lines.length > 0 ? lines.join('\n') : undefined
+  }
 })

@@ -1,7 +1,7 @@
 import { UnixFS } from 'ipfs-unixfs'
-import { decode as decodePb } from '@ipld/dag-pb'
+import { decode as decodePb, type PBLink } from '@ipld/dag-pb'
 import * as raw from 'multiformats/codecs/raw'
-import { NotDirectoryError, NotUnixfsError } from '../errors.js'
+import { NotUnixfsError } from '../errors.js'
 import { formatContentPath, type ContentPath } from '../content/content-path.js'
 import { exporterOptions } from '../content/resolve.js'
 import { resolveEntry, translated } from './exported-entry.js'
@@ -46,17 +46,14 @@ const typeNumbers: Record<string, number> = {
 const childReadConcurrency = 32
 
 /**
- * Lists a directory (plain or HAMT-sharded) from its own blocks. Children's content is
+ * Lists a directory (plain or HAMT-sharded) from its own blocks, or a file's chunks. Children's content is
  * never read: a raw child is a file whose size is its link's Tsize; a dag-pb child costs
  * one block read (its root) for its type and size, and none when neither is asked for.
  */
 export async function * listDirectory (node: CairnNode, path: ContentPath, options: ListOptions = {}): AsyncGenerator<LsLink, void, undefined> {
   const read = options.signal != null ? { signal: options.signal } : {}
   const entry = await resolveEntry(node, path, read)
-  if (entry.type !== 'directory') {
-    if (entry.type === 'object') throw new NotUnixfsError(`${formatContentPath(path)}: not a UnixFS directory`)
-    throw new NotDirectoryError(`${formatContentPath(path)}: not a directory`)
-  }
+  if (entry.type === 'object') throw new NotUnixfsError(`${formatContentPath(path)}: not UnixFS`)
   const wantSize = options.size !== false
   const wantType = options.resolveType !== false
   const blockOptions = exporterOptions(node, read)
@@ -73,5 +70,13 @@ export async function * listDirectory (node: CairnNode, path: ContentPath, optio
     if (unixfs.type === 'symlink' && unixfs.data != null) link.Target = new TextDecoder().decode(unixfs.data)
     return link
   }
-  yield * translated(orderedMap(entry.entries(blockOptions), childReadConcurrency, describe), path)
+  // like Kubo, a file lists the links of its root node (its chunks, unnamed); a single-block file has none
+  const links = entry.type === 'directory'
+    ? entry.entries(blockOptions)
+    : fileLinks(entry.type === 'file' && entry.unixfs.type !== 'symlink' ? entry.node.Links : [])
+  yield * translated(orderedMap(links, childReadConcurrency, describe), path)
+}
+
+async function * fileLinks (links: PBLink[]): AsyncGenerator<{ cid: CID, name: string, size: bigint }> {
+  for (const link of links) yield { cid: link.Hash, name: link.Name ?? '', size: BigInt(link.Tsize ?? 0) }
 }

@@ -100,9 +100,13 @@ test('ls prints <cid> <size> <name> per entry, directories with - and a trailing
   const bare = (await cliText(['ls', '--size=false', '--resolve-type=false', nestedCid], { repo })).trim().split('\n')
   t.regex(bare[0] as string, /^bafkrei\S+ 6 a\.txt$/)
   t.regex(bare[1] as string, /^bafybei\S+ \d{3} sub$/)
-  const file = await runCli(['ls', `${nestedCid}/a.txt`], { repo })
-  t.is(file.code, 1)
-  t.regex(file.stderr, /not a directory/)
+  // as Kubo: a single-block file lists nothing, a chunked file its unnamed chunks
+  t.is(await cliText(['ls', `${nestedCid}/a.txt`], { repo }), '')
+  t.deepEqual(JSON.parse(await cliText(['--json', 'ls', `${nestedCid}/a.txt`], { repo })), { Objects: [{ Hash: `${nestedCid}/a.txt`, Links: [] }] })
+  const chunks = (await cliText(['ls', bigCid], { repo })).split('\n').filter(l => l !== '')
+  t.is(chunks.length, 7)
+  t.true(chunks.slice(0, 6).every(l => /^bafkrei\S+ 1048576 $/.test(l)))
+  t.regex(chunks[6] as string, /^bafkrei\S+ 12345 $/)
   t.is((await runCli(['ls', 'bafy-nope'], { repo })).code, 1)
 })
 
