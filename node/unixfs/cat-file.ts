@@ -2,10 +2,13 @@ import { IsDirectoryError, NotUnixfsError, UsageError } from '../errors.js'
 import { formatContentPath, type ContentPath } from '../content/content-path.js'
 import { fileBytes, resolveEntry } from './exported-entry.js'
 import type { CairnNode } from '../node.js'
+import type { UnixFSEntry } from 'ipfs-unixfs-exporter'
 
-/** Options for {@link catFile}. */
+/** Options for {@link catFiles}. */
 export interface CatOptions {
+  /** Bytes to skip, counted across the files in order. */
   offset?: number
+  /** Most bytes to give, in total. */
   length?: number
   signal?: AbortSignal
 }
@@ -16,15 +19,10 @@ function checkCount (name: string, value: number | undefined): void {
   }
 }
 
-/**
- * Streams the bytes of the file at a content path, optionally a range of them. Only the
- * blocks the range covers are read.
- */
-export async function * catFile (node: CairnNode, path: ContentPath, options: CatOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
-  checkCount('offset', options.offset)
-  checkCount('length', options.length)
-  const read = options.signal != null ? { signal: options.signal } : {}
-  const entry = await resolveEntry(node, path, read)
+type FileEntry = Extract<UnixFSEntry, { type: 'file' | 'raw' | 'identity' }>
+
+async function fileAt (node: CairnNode, path: ContentPath, signal?: AbortSignal): Promise<FileEntry> {
+  const entry = await resolveEntry(node, path, signal != null ? { signal } : {})
   if (entry.type === 'directory') {
     throw new IsDirectoryError(`${formatContentPath(path)}: this dag node is a directory`)
   }
@@ -34,11 +32,36 @@ export async function * catFile (node: CairnNode, path: ContentPath, options: Ca
   if (entry.type === 'file' && entry.unixfs.type === 'symlink') {
     throw new NotUnixfsError(`${formatContentPath(path)}: is a symlink, not a file`)
   }
-  // like Kubo: an offset at or past the end reads nothing (it is not an error)
-  if (options.length === 0 || (options.offset !== undefined && options.offset >= Number(entry.size))) return
-  yield * fileBytes(node, entry, path, {
-    ...read,
-    ...(options.offset !== undefined ? { offset: options.offset } : {}),
-    ...(options.length !== undefined ? { length: options.length } : {})
-  })
+  return entry
+}
+
+/**
+ * Streams the bytes of the files at the content paths, one after the other, optionally a
+ * range of the whole (Kubo's `cat`: the offset may skip whole files; an offset past the
+ * end reads nothing). Every path is resolved before the first byte is given, and only
+ * the blocks the range covers are read.
+ */
+export async function * catFiles (node: CairnNode, paths: ContentPath[], options: CatOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
+  checkCount('offset', options.offset)
+  checkCount('length', options.length)
+  const files: FileEntry[] = []
+  for (const path of paths) files.push(await fileAt(node, path, options.signal))
+  let offset = options.offset ?? 0
+  let remaining = options.length
+  for (const [i, entry] of files.entries()) {
+    if (remaining === 0) return
+    const size = Number(entry.size)
+    if (offset >= size) {
+      offset -= size
+      continue
+    }
+    const take = remaining === undefined ? size - offset : Math.min(remaining, size - offset)
+    yield * fileBytes(node, entry, paths[i] as ContentPath, {
+      ...(options.signal != null ? { signal: options.signal } : {}),
+      offset,
+      length: take
+    })
+    if (remaining !== undefined) remaining -= take
+    offset = 0
+  }
 }

@@ -45,6 +45,16 @@ test('cat streams a file, a path inside a directory, and byte ranges across chun
     t.is(result.code, 0, flags.join(' '))
     t.true(result.stdout.equals(big.subarray(from, to)), flags.join(' '))
   }
+  // several paths are joined, and the range runs across them (Kubo)
+  const joined = Buffer.concat([Buffer.from('alpha\n'), big, Buffer.from('gamma\n')])
+  const paths = [`${nestedCid}/a.txt`, bigCid, `${nestedCid}/sub/deeper/c.txt`]
+  t.true((await runCli(['cat', ...paths], { repo })).stdout.equals(joined))
+  t.true((await runCli(['cat', ...paths, '--offset', '3', '--length', '10'], { repo })).stdout.equals(joined.subarray(3, 13)))
+  t.true((await runCli(['cat', ...paths, '--offset', String(bigFileSize + 4)], { repo })).stdout.equals(joined.subarray(bigFileSize + 4)))
+  // a bad path anywhere fails before any byte is written
+  const bad = await runCli(['cat', bigCid, `${nestedCid}/nope`], { repo })
+  t.is(bad.code, 1)
+  t.is(bad.stdout.length, 0)
 })
 
 test('cat errors: invalid CID, missing path, a directory, a negative offset', async t => {
