@@ -15,7 +15,6 @@ import { negotiateFormat, type ResponseFormat } from './format.js'
 import { serveCodec } from './handlers/codec.js'
 import { serveNegotiated } from './handlers/negotiated.js'
 import type { CairnNode } from '../node/node.js'
-import type { CID } from 'multiformats/cid'
 
 /** The methods a read-only gateway answers. */
 const allowedMethods = 'GET, HEAD, OPTIONS'
@@ -122,7 +121,7 @@ async function serveContent (node: CairnNode, req: Request, res: Response, parse
     signal: requestSignal(res, parseDuration(node.config.Gateway.RetrievalTimeout))
   }
   try {
-    await refuseBlocked(ctx, parsed.root, parsed.segments)
+    await denylist.assertAllowed(parsed.root, parsed.segments)
     if (onlyIfCached && !(await hasBlock(node, parsed.root))) {
       throw new NotCachedError(`${parsed.root.toString()} is not in this node's blockstore (only-if-cached)`)
     }
@@ -141,9 +140,9 @@ async function serveContent (node: CairnNode, req: Request, res: Response, parse
 async function serveDeserialized (req: Request, res: Response, ctx: ContentRequest, format: ResponseFormat): Promise<void> {
   const resolved = await resolvePath(ctx.node, ctx.path, readOptions(ctx))
   for (const [i, cid] of resolved.roots.entries()) {
-    await refuseBlocked(ctx, cid, ctx.path.segments.slice(i))
+    await ctx.denylist.assertAllowed(cid, ctx.path.segments.slice(i))
   }
-  await refuseBlocked(ctx, resolved.entry.cid, [])
+  await ctx.denylist.assertAllowed(resolved.entry.cid)
   const target = { cid: resolved.entry.cid, roots: resolved.roots }
   const entry = resolved.entry
   switch (entry.type) {
@@ -160,11 +159,6 @@ async function serveDeserialized (req: Request, res: Response, ctx: ContentReque
       if (entry.type === 'object' && await serveCodec(req, res, ctx, format)) return
       throw new NotUnixfsError(`${entry.cid.toString()} is ${entry.type === 'object' ? 'a codec without a UnixFS form' : 'not UnixFS'}; ask for ?format=raw or ?format=car`)
   }
-}
-
-/** Throws a BlockedContentError (410, or the list's status) when a denylist blocks `cid`/`path`. */
-async function refuseBlocked (ctx: ContentRequest, cid: CID, path: readonly string[]): Promise<void> {
-  await ctx.denylist.assertAllowed(cid, path)
 }
 
 /** Errors raised because the client went away or the retrieval stalled carry the signal's reason. */

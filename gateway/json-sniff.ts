@@ -28,6 +28,15 @@ export function scanJson (text: string): JsonScan {
       i++
       continue
     }
+    const open = stack.at(-1)
+    const closes = (c === '}' && open === '{' && (want === 'comma-or-close' || want === 'key-or-close')) ||
+      (c === ']' && open === '[' && (want === 'comma-or-close' || want === 'value-or-close'))
+    if (closes) {
+      stack.pop()
+      want = afterValue()
+      i++
+      continue
+    }
     switch (want) {
       case 'end':
         return 'invalid'
@@ -36,29 +45,13 @@ export function scanJson (text: string): JsonScan {
         want = 'value'
         i++
         continue
-      case 'comma-or-close': {
-        const open = stack.at(-1)
-        if (c === ',') {
-          want = open === '{' ? 'key' : 'value'
-          i++
-          continue
-        }
-        if ((c === '}' && open === '{') || (c === ']' && open === '[')) {
-          stack.pop()
-          want = afterValue()
-          i++
-          continue
-        }
-        return 'invalid'
-      }
+      case 'comma-or-close':
+        if (c !== ',') return 'invalid'
+        want = open === '{' ? 'key' : 'value'
+        i++
+        continue
       case 'key':
       case 'key-or-close':
-        if (c === '}' && want === 'key-or-close') {
-          stack.pop()
-          want = afterValue()
-          i++
-          continue
-        }
         if (c !== '"') return 'invalid'
         i = scanString(text, i)
         if (i < 0) return i === -1 ? 'prefix' : 'invalid'
@@ -66,12 +59,6 @@ export function scanJson (text: string): JsonScan {
         continue
       case 'value':
       case 'value-or-close':
-        if (c === ']' && want === 'value-or-close') {
-          stack.pop()
-          want = afterValue()
-          i++
-          continue
-        }
         if (c === '{' || c === '[') {
           stack.push(c)
           want = c === '{' ? 'key-or-close' : 'value-or-close'

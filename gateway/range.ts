@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import type { Response } from 'express'
 
 /** One byte range, both ends inclusive, already clipped to the file. */
 export interface ByteRange {
@@ -49,6 +50,19 @@ export function parseRange (header: string | undefined, size: number): RangeRequ
   }
   if (ranges.length === 0) return { kind: 'unsatisfiable' }
   return { kind: 'ranges', ranges }
+}
+
+/**
+ * Answers 416 for a Range that misses a body of `size` bytes (`file` or `body` in the
+ * short plain-text reason, which HEAD leaves out): `Content-Range` with `*` for the
+ * range and the size, no caching.
+ */
+export function sendRangeNotSatisfiable (res: Response, size: number, head: boolean, what: 'file' | 'body'): void {
+  res.status(416)
+  res.setHeader('Content-Range', `bytes */${size}`)
+  res.setHeader('Content-Type', 'text/plain; charset=utf-8')
+  res.removeHeader('Cache-Control')
+  res.end(head ? undefined : `416 range not satisfiable: the ${what} has ${size} bytes\n`)
 }
 
 /** The `Content-Range` value of one part. */

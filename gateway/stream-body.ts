@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { Response } from 'express'
+import type { ContentRequest } from './content-request.js'
 import type { RequestSignal } from './request-signal.js'
 
 /**
@@ -37,4 +38,21 @@ export async function streamBody (res: Response, source: AsyncIterable<Uint8Arra
     signal.done()
     await iterator.return?.()
   }
+}
+
+/**
+ * Sends the body of a content response whose status and headers are set: nothing for
+ * HEAD (the source is never read), else `source` through {@link streamBody}.
+ */
+export async function sendBody (res: Response, ctx: Pick<ContentRequest, 'head' | 'signal'>, source: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array>): Promise<void> {
+  if (ctx.head) {
+    ctx.signal.done()
+    res.end()
+    return
+  }
+  await streamBody(res, toAsync(source), ctx.signal)
+}
+
+async function * toAsync<T> (source: AsyncIterable<T> | Iterable<T>): AsyncGenerator<T> {
+  yield * source
 }

@@ -1,8 +1,7 @@
-import { BlockedContentError } from '../../node/errors.js'
 import { ipfsPathOf, type ContentRequest } from '../content-request.js'
 import { contentLocationFor, type ResponseFormat } from '../format.js'
 import { matchesIfNoneMatch, setContentHeaders } from '../headers.js'
-import { contentRange, parseRange } from '../range.js'
+import { contentRange, parseRange, sendRangeNotSatisfiable } from '../range.js'
 import type { Request, Response } from 'express'
 import type { CID } from 'multiformats/cid'
 
@@ -36,11 +35,7 @@ export function sendBlockBody (req: Request, res: Response, ctx: ContentRequest,
   const size = body.byteLength
   const range = parseRange(req.get('Range'), size)
   if (range.kind === 'unsatisfiable') {
-    res.status(416)
-    res.setHeader('Content-Range', `bytes */${size}`)
-    res.setHeader('Content-Type', 'text/plain; charset=utf-8')
-    res.removeHeader('Cache-Control')
-    res.end(ctx.head ? undefined : `416 range not satisfiable: the body has ${size} bytes\n`)
+    sendRangeNotSatisfiable(res, size, ctx.head, 'body')
     return
   }
   res.setHeader('Content-Type', contentType)
@@ -55,17 +50,4 @@ export function sendBlockBody (req: Request, res: Response, ctx: ContentRequest,
   res.status(200)
   res.setHeader('Content-Length', String(size))
   res.end(ctx.head ? undefined : Buffer.from(body.buffer, body.byteOffset, size))
-}
-
-/**
- * Throws a {@link BlockedContentError} (410, or 451 when the list says so) when the
- * gateway's denylist blocks `cid` (or `path` under it). Negotiated responses check every
- * block they read, so a blocked block deep in a DAG is not served inside a CAR either.
- */
-export async function refuseBlocked (ctx: ContentRequest, cid: CID, path: readonly string[] = []): Promise<void> {
-  const verdict = await ctx.denylist.check(cid, path)
-  if (verdict == null) return
-  const err = new BlockedContentError(`${['/ipfs', cid.toString(), ...path].join('/')} is blocked by a denylist`)
-  err.status = verdict.status
-  throw err
 }

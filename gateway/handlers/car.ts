@@ -5,7 +5,7 @@ import { readOptions, type ContentRequest } from '../content-request.js'
 import { carContentType, type ResponseFormat } from '../format.js'
 import { contentDisposition } from '../headers.js'
 import { streamBody } from '../stream-body.js'
-import { answeredNotModified, refuseBlocked, setNegotiatedHeaders } from './block-response.js'
+import { answeredNotModified, setNegotiatedHeaders } from './block-response.js'
 import type { Request, Response } from 'express'
 
 /** The IPIP-402 query parameters of a CAR request. */
@@ -59,7 +59,7 @@ export async function serveCar (req: Request, res: Response, ctx: ContentRequest
     ...(entityBytes != null ? { entityBytes } : {}),
     order: format.car.order,
     dups: format.car.dups,
-    refuse: async cid => { await refuseBlocked(ctx, cid) }
+    refuse: async cid => { await ctx.denylist.assertAllowed(cid) }
   })[Symbol.asyncIterator]()
   // the first chunk (the header) comes only after the path and its end block were found
   const first = await blocks.next()

@@ -3,10 +3,11 @@ import * as dagJson from '@ipld/dag-json'
 import * as dagPb from '@ipld/dag-pb'
 import { readBlock, resolveDagPath } from '../../node/car/car-export.js'
 import { NotAcceptableError } from '../../node/errors.js'
-import { readOptions, type ContentRequest } from '../content-request.js'
+import { ipfsPathOf, readOptions, type ContentRequest } from '../content-request.js'
 import { formatMediaTypes, type ResponseFormat } from '../format.js'
-import { contentDisposition } from '../headers.js'
-import { answeredNotModified, refuseBlocked, sendBlockBody, setNegotiatedHeaders } from './block-response.js'
+import { contentDisposition, setContentHeaders } from '../headers.js'
+import { answeredNotModified, sendBlockBody, setNegotiatedHeaders } from './block-response.js'
+import { escapeHtml } from './unixfs-dir.js'
 import type { Request, Response } from 'express'
 import type { CID } from 'multiformats/cid'
 
@@ -62,7 +63,7 @@ export async function serveCodec (req: Request, res: Response, ctx: ContentReque
   const resolved = await resolveDagPath(ctx.node, ctx.path.root, ctx.path.segments, readOptions(ctx))
   const cid = resolved.terminal
   const codec = cid.code
-  for (const step of [...resolved.via, cid]) await refuseBlocked(ctx, step)
+  for (const step of [...resolved.via, cid]) await ctx.denylist.assertAllowed(step)
   const unixfs = codec === DAG_PB || codec === RAW
   if (unixfs && (format.kind === 'default' || format.kind === 'json' || format.kind === 'cbor')) return false
   if (resolved.remainder.length > 0) {
@@ -164,10 +165,9 @@ async function sendHtml (req: Request, res: Response, ctx: ContentRequest, cid: 
     return
   }
   const etag = `"DagIndex-${htmlVersion}_CID-${cid.toString()}"`
-  res.setHeader('Etag', etag)
-  res.setHeader('X-Ipfs-Path', `/ipfs/${ctx.rootText}${ctx.encodedRest}`)
-  res.setHeader('X-Ipfs-Roots', roots.map(String).join(','))
-  res.setHeader('Vary', 'Accept')
+  setContentHeaders(res, { ipfsPath: ipfsPathOf(ctx), roots, etag })
+  // generated HTML may change with the gateway: not cached as immutable (as boxo does)
+  res.removeHeader('Cache-Control')
   if (answeredNotModified(req, res, etag)) return
   const bytes = await readBlock(ctx.node, cid, readOptions(ctx))
   let pretty: string
@@ -189,8 +189,4 @@ async function sendHtml (req: Request, res: Response, ctx: ContentRequest, cid: 
 </html>
 `
   sendBlockBody(req, res, ctx, 'text/html; charset=utf-8', new TextEncoder().encode(html))
-}
-
-function escapeHtml (text: string): string {
-  return text.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`)
 }

@@ -1,7 +1,7 @@
 import { readBlock, resolveDagPath } from '../../node/car/car-export.js'
 import { readOptions, type ContentRequest } from '../content-request.js'
 import { contentDisposition } from '../headers.js'
-import { answeredNotModified, refuseBlocked, sendBlockBody, setNegotiatedHeaders } from './block-response.js'
+import { answeredNotModified, sendBlockBody, setNegotiatedHeaders } from './block-response.js'
 import { sendPathRemainder } from './codec.js'
 import type { ResponseFormat } from '../format.js'
 import type { Request, Response } from 'express'
@@ -19,7 +19,7 @@ export async function serveRawBlock (req: Request, res: Response, ctx: ContentRe
     return
   }
   const cid = resolved.terminal
-  for (const step of [...resolved.via, cid]) await refuseBlocked(ctx, step)
+  for (const step of [...resolved.via, cid]) await ctx.denylist.assertAllowed(step)
   const etag = `"${cid.toString()}.raw"`
   setNegotiatedHeaders(req, res, ctx, format, { etag, roots: resolved.roots })
   if (answeredNotModified(req, res, etag)) return

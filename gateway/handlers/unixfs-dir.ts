@@ -2,7 +2,7 @@ import { resolvePath } from '../../node/content/resolve.js'
 import { isCairnError } from '../../node/errors.js'
 import { encodeSegment, ipfsPathOf, readOptions, type ContentRequest } from '../content-request.js'
 import { matchesIfNoneMatch, setContentHeaders } from '../headers.js'
-import { streamBody } from '../stream-body.js'
+import { sendBody } from '../stream-body.js'
 import { serveUnixfsFile } from './unixfs-file.js'
 import type { Request, Response } from 'express'
 import type { UnixFSDirectoryEntry, UnixFSEntry } from 'ipfs-unixfs-exporter'
@@ -44,13 +44,7 @@ export async function serveUnixfsDir (req: Request, res: Response, ctx: ContentR
   }
   res.status(200)
   res.setHeader('Content-Type', 'text/html; charset=utf-8')
-  if (ctx.head) {
-    ctx.signal.done()
-    res.end()
-    return
-  }
-  const entries = dir.entries(readOptions(ctx))
-  await streamBody(res, listingHtml(ctx, resolved.cid, entries), ctx.signal)
+  await sendBody(res, ctx, listingHtml(ctx, resolved.cid, dir.entries(readOptions(ctx))))
 }
 
 async function findIndexHtml (ctx: ContentRequest, dir: CID): Promise<CID | undefined> {

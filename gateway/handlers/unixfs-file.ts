@@ -3,8 +3,8 @@ import { exporterOptions, translateReadError } from '../../node/content/resolve.
 import { sniffBytes, sniffContentType, type SniffSample } from '../content-type.js'
 import { ipfsPathOf, readOptions, type ContentRequest } from '../content-request.js'
 import { applyDisposition, etagFor, matchesIfNoneMatch, setContentHeaders } from '../headers.js'
-import { contentRange, multipartLayout, parseRange, type ByteRange, type RangeRequest } from '../range.js'
-import { streamBody } from '../stream-body.js'
+import { contentRange, multipartLayout, parseRange, sendRangeNotSatisfiable, type ByteRange, type RangeRequest } from '../range.js'
+import { sendBody } from '../stream-body.js'
 import type { Request, Response } from 'express'
 import type { UnixFSEntry } from 'ipfs-unixfs-exporter'
 import type { CID } from 'multiformats/cid'
@@ -44,11 +44,7 @@ export async function serveUnixfsFile (req: Request, res: Response, ctx: Content
   const ifRange = req.get('If-Range')
   const range = ifRange == null || ifRange === etag ? parseRange(req.get('Range'), size) : { kind: 'full' as const }
   if (range.kind === 'unsatisfiable') {
-    res.status(416)
-    res.setHeader('Content-Range', `bytes */${size}`)
-    res.setHeader('Content-Type', 'text/plain; charset=utf-8')
-    res.removeHeader('Cache-Control')
-    res.end(ctx.head ? undefined : `416 range not satisfiable: the file has ${size} bytes\n`)
+    sendRangeNotSatisfiable(res, size, ctx.head, 'file')
     return
   }
   // a symlink is served as itself (its target as the body), as boxo does
@@ -92,19 +88,6 @@ async function sniffSample (ctx: ContentRequest, entry: ByteEntry, size: number,
   }
   const head = length === 0 ? new Uint8Array(0) : await collect(readBytes(ctx, entry, 0, length))
   return { head, whole: length === size }
-}
-
-async function sendBody (res: Response, ctx: ContentRequest, body: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array>): Promise<void> {
-  if (ctx.head) {
-    ctx.signal.done()
-    res.end()
-    return
-  }
-  await streamBody(res, toAsync(body), ctx.signal)
-}
-
-async function * toAsync<T> (source: AsyncIterable<T> | Iterable<T>): AsyncGenerator<T> {
-  yield * source
 }
 
 async function * multipartBody (ctx: ContentRequest, entry: ByteEntry, ranges: ByteRange[], heads: string[], tail: string): AsyncGenerator<Uint8Array | string> {

@@ -8,6 +8,7 @@ import { varint } from 'multiformats'
 import { formatContentPath, type ContentPath } from '../content/content-path.js'
 import { exporterOptions, translateReadError, type ReadOptions } from '../content/resolve.js'
 import { NotFoundError } from '../errors.js'
+import { readWholeBlock } from '../unixfs/whole-blocks.js'
 import type { CairnNode } from '../node.js'
 
 /** How much of the DAG below the end of the path goes into the CAR (IPIP-402 `dag-scope`). */
@@ -70,20 +71,7 @@ export async function hasBlock (node: CairnNode, cid: CID): Promise<boolean> {
 export async function readBlock (node: CairnNode, cid: CID, options: ReadOptions = {}): Promise<Uint8Array> {
   if (isIdentityCid(cid)) return cid.multihash.digest
   try {
-    const pieces: Uint8Array[] = []
-    let length = 0
-    for await (const piece of node.helia.blockstore.get(cid, exporterOptions(node, options))) {
-      pieces.push(piece)
-      length += piece.byteLength
-    }
-    if (pieces.length === 1 && pieces[0] != null) return pieces[0]
-    const out = new Uint8Array(length)
-    let offset = 0
-    for (const piece of pieces) {
-      out.set(piece, offset)
-      offset += piece.byteLength
-    }
-    return out
+    return await readWholeBlock(node.helia.blockstore, cid, exporterOptions(node, options))
   } catch (err) {
     throw translateReadError(err, { root: cid, segments: [] })
   }
