@@ -1,6 +1,6 @@
 import { createUnsafe } from 'multiformats/block'
 import { BlockNotLocalError } from '../errors.js'
-import { translateReadError } from '../content/resolve.js'
+import { readBlock } from '../car/car-export.js'
 import { blockKey } from '../repo/block-files.js'
 import { IDENTITY } from '../repo/block-hash.js'
 import { blockProblem } from '../repo/verify.js'
@@ -23,14 +23,7 @@ async function collect (pieces: AsyncIterable<Uint8Array> | Iterable<Uint8Array>
  * the node is online; offline a missing block is an ERR_BLOCK_NOT_LOCAL.
  */
 export function nodeBlockReader (node: CairnNode): BlockReader {
-  return async (cid, signal) => {
-    if (cid.multihash.code === IDENTITY) return cid.multihash.digest
-    try {
-      return await collect(node.helia.blockstore.get(cid, { ...(signal != null ? { signal } : {}), offline: !node.online } as { signal?: AbortSignal }))
-    } catch (err) {
-      throw translateReadError(err, { root: cid, segments: [] })
-    }
-  }
+  return async (cid, signal) => await readBlock(node, cid, signal != null ? { signal } : {})
 }
 
 /**
