@@ -1,12 +1,18 @@
 import { TimeoutError } from '../errors.js'
+import { ProviderSearch } from './provider-search.js'
 import type { BitswapLedger } from './bitswap-ledger.js'
+import type { Libp2p } from '@libp2p/interface'
 import type { BlockBroker, Helia } from '@helia/interface'
 import type { CID } from 'multiformats/cid'
 
 /** The parts of Helia's bitswap broker the counters hook into (not exported by @helia/bitswap). */
 interface BitswapInternals {
   bitswap: {
-    wantList: EventTarget
+    wantList: EventTarget & {
+      /** Per connected peer, the wants already sent to it. */
+      peers: Map<unknown, Set<string>>
+      sendMessagesDebounced(): Promise<void>
+    }
     network: { sendMessage: (peer: { toString(): string }, message: { blocks: Map<string, { data: Uint8Array }> }, ...rest: unknown[]) => Promise<void> }
     getWantlist(): Array<{ cid: CID }>
   }
@@ -23,10 +29,12 @@ export interface FetchOptions {
 
 type Retrieve = NonNullable<BlockBroker['retrieve']>
 
-function limitRetrieve (retrieve: Retrieve, options: FetchOptions): Retrieve {
+function limitRetrieve (retrieve: Retrieve, options: FetchOptions, search?: ProviderSearch): Retrieve {
   return async (cid, opts = {}) => {
     const timeout = AbortSignal.timeout(options.timeout)
+    const done = new AbortController()
     const signal = opts.signal != null ? AbortSignal.any([opts.signal, timeout]) : timeout
+    search?.whileWanted(cid, AbortSignal.any([signal, done.signal]))
     try {
       return await retrieve(cid, { ...opts, signal })
     } catch (err) {
@@ -34,6 +42,8 @@ function limitRetrieve (retrieve: Retrieve, options: FetchOptions): Retrieve {
         throw new TimeoutError(`no peer sent block ${cid.toString()} within ${options.timeoutText} (Fetch.Timeout)`, { cause: err })
       }
       throw err
+    } finally {
+      done.abort()
     }
   }
 }
@@ -52,16 +62,21 @@ export function bitswapEngine (helia: Helia): BitswapInternals['bitswap'] | unde
 /**
  * A Helia mixin, added after bitswap's: bounds every network block retrieval (direct and
  * in sessions) by `Fetch.Timeout`, failing with ERR_TIMEOUT instead of waiting forever,
- * and feeds the per-peer bitswap counters.
+ * searches for providers again while a bitswap want waits ({@link ProviderSearch}), and
+ * feeds the per-peer bitswap counters.
  */
 export function fetchMixin (options: FetchOptions): { name: string, start: (helia: Helia) => Promise<void> } {
   return {
     name: 'cairn-fetch',
     start: async (helia: Helia) => {
+      const engine = bitswapEngine(helia)
+      const search = new ProviderSearch(helia as Helia & { libp2p: Libp2p }, {
+        ...(engine != null ? { rebroadcast: () => { rebroadcastWantlist(engine) } } : {})
+      })
       for (const broker of blockBrokers(helia)) {
         if ((broker as { cairnLimited?: boolean }).cairnLimited === true) continue
         Object.assign(broker, { cairnLimited: true })
-        if (broker.retrieve != null) broker.retrieve = limitRetrieve(broker.retrieve.bind(broker), options)
+        if (broker.retrieve != null) broker.retrieve = limitRetrieve(broker.retrieve.bind(broker), options, broker.name === 'bitswap' ? search : undefined)
         const createSession = broker.createSession?.bind(broker)
         if (createSession != null) {
           broker.createSession = (opts) => {
@@ -74,6 +89,12 @@ export function fetchMixin (options: FetchOptions): { name: string, start: (heli
       countBitswap(helia, options.ledger)
     }
   }
+}
+
+/** Forgets what was sent to whom, so the next wantlist message carries every want again. */
+function rebroadcastWantlist (engine: BitswapInternals['bitswap']): void {
+  for (const sent of engine.wantList.peers.values()) sent.clear()
+  engine.wantList.sendMessagesDebounced().catch(() => {})
 }
 
 function countBitswap (helia: Helia, ledger: BitswapLedger): void {

@@ -92,3 +92,21 @@ test('findprovs on node 4 lists node 1 after add; once node 1 stops, a fetch fai
   t.log(`fetch with node 1 gone failed after ${waited} ms (Fetch.Timeout 2s)`)
   t.true(waited >= 1_900 && waited < 15_000)
 })
+
+test('a fetch started before the node knows any peer completes once it connects to one', async t => {
+  const nodes = await startNodes(3)
+  t.teardown(async () => { await stopNodes(nodes) })
+  const [source, relay, reader] = nodes as [TestNode, TestNode, TestNode]
+  await connectNodes(source, relay)
+  const data = randomBytes(1 * MiB + 100)
+  const cid = await addBytes(source, data)
+  await waitFor(() => (source.node.network?.provideStats().provided ?? 0) >= 2, 20_000)
+
+  const fetching = catBytes(reader, cid)
+  await new Promise(resolve => setTimeout(resolve, 1_000))
+  const started = Date.now()
+  await connectNodes(reader, relay)
+  t.true((await fetching).equals(data))
+  t.log(`fetched ${Date.now() - started} ms after the first connection`)
+  t.true((reader.node.network?.ledger.peer(source.peerId).BlocksReceived ?? 0) >= 2)
+})
