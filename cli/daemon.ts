@@ -9,7 +9,7 @@ import type { GlobalOptions } from './program.js'
 const version = '0.1.0'
 
 /** Prints one line of daemon output (Kubo's wording, so scripts that wait for it work). */
-function say (line: string): void {
+export function say (line: string): void {
   process.stdout.write(line + '\n')
 }
 
@@ -39,6 +39,21 @@ function urlToMultiaddr (text: string): string {
   return formatTcpMultiaddr(url.hostname.replace(/^\[|\]$/g, ''), Number(url.port))
 }
 
+/**
+ * Runs a daemon until SIGINT or SIGTERM: `start` brings it up (printing what it likes
+ * first), then its addresses are printed, ending with `Daemon is ready`; a signal stops
+ * it and `<name> stopped` is printed. Shared by `cairn daemon` and `cairn gateway`.
+ */
+export async function runUntilSignal (name: string, start: () => Promise<Daemon>): Promise<void> {
+  const signal = shutdownSignal()
+  const daemon = await start()
+  printReady(daemon)
+  await signal
+  say('Received interrupt signal, shutting down...')
+  await daemon.stop()
+  say(`${name} stopped`)
+}
+
 /** Prints the addresses a started daemon listens on, ending with `Daemon is ready`. */
 function printReady (daemon: Daemon): void {
   say(`PeerID: ${daemon.peerId}`)
@@ -61,20 +76,16 @@ export function registerDaemon (program: Commander): void {
         await initRepo(root, opts.initProfile)
         say(`initialized cairn repo at ${root}`)
       }
-      const signal = shutdownSignal()
-      say('Initializing daemon...')
-      say(`Cairn version: ${version}`)
-      say(`Repo: ${root}`)
-      // loaded here: express is not needed by the other commands
-      const [{ startRpcServer }, { startGateway }] = await Promise.all([
-        import('../gateway/rpc/server.js'),
-        import('../gateway/server.js')
-      ])
-      const daemon = await startDaemon({ root, api: startRpcServer, gateway: startGateway })
-      printReady(daemon)
-      await signal
-      say('Received interrupt signal, shutting down...')
-      await daemon.stop()
-      say('Daemon stopped')
+      await runUntilSignal('Daemon', async () => {
+        say('Initializing daemon...')
+        say(`Cairn version: ${version}`)
+        say(`Repo: ${root}`)
+        // loaded here: express is not needed by the other commands
+        const [{ startRpcServer }, { startGateway }] = await Promise.all([
+          import('../gateway/rpc/server.js'),
+          import('../gateway/server.js')
+        ])
+        return await startDaemon({ root, api: startRpcServer, gateway: startGateway })
+      })
     })
 }

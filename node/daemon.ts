@@ -1,7 +1,7 @@
 import { rm, writeFile, rename } from 'node:fs/promises'
 import { createOnlineNode, type OnlineNodeOptions } from './network/online-node.js'
 import { openRepo } from './repo/repo.js'
-import type { CairnNode } from './node.js'
+import { createNode, type CairnNode } from './node.js'
 import type { Config } from '../config/config.js'
 import type { Libp2p } from '@libp2p/interface'
 
@@ -26,6 +26,8 @@ export interface DaemonOptions extends OnlineNodeOptions {
   gateway?: ServerStarter
   /** Environment for CAIRN_API / CAIRN_GATEWAY (default process.env). */
   env?: NodeJS.ProcessEnv
+  /** Opens the node without network (no libp2p): it serves only what the repo holds. */
+  offline?: boolean
 }
 
 /** A running daemon. */
@@ -50,7 +52,8 @@ export function listenAddresses (config: Config, env: NodeJS.ProcessEnv = proces
 }
 
 /**
- * Starts the daemon on the repo at `root`: takes the repo lock, brings the node online,
+ * Starts the daemon on the repo at `root`: takes the repo lock, brings the node online
+ * (or opens it offline with `offline`),
  * starts the RPC API and writes its real bound multiaddr to `<repo>/api` (as Kubo does),
  * then the gateway. Anything that fails half-way is undone before the error is thrown.
  */
@@ -58,7 +61,7 @@ export async function startDaemon (options: DaemonOptions): Promise<Daemon> {
   const repo = await openRepo(options.root)
   let node: CairnNode
   try {
-    node = await createOnlineNode(repo, options)
+    node = options.offline === true ? await createNode(repo) : await createOnlineNode(repo, options)
   } catch (err) {
     await repo.close()
     throw err
@@ -90,11 +93,11 @@ export async function startDaemon (options: DaemonOptions): Promise<Daemon> {
     await stop()
     throw err
   }
-  const libp2p = (node.helia as typeof node.helia & { libp2p: Libp2p }).libp2p
+  const libp2p = node.online ? (node.helia as typeof node.helia & { libp2p: Libp2p }).libp2p : undefined
   return {
     node,
-    peerId: libp2p.peerId.toString(),
-    swarm: libp2p.getMultiaddrs().map(a => a.toString().replace(/\/p2p\/[^/]+$/, '')),
+    peerId: libp2p?.peerId.toString() ?? repo.config.Identity.PeerID,
+    swarm: libp2p?.getMultiaddrs().map(a => a.toString().replace(/\/p2p\/[^/]+$/, '')) ?? [],
     ...(api != null ? { api } : {}),
     ...(gateway != null ? { gateway } : {}),
     stop

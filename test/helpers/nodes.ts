@@ -137,6 +137,8 @@ export interface DaemonProcess {
 /** Options for {@link startDaemon}. */
 export interface StartDaemonOptions {
   env?: Record<string, string>
+  /** The CLI arguments (default `['daemon']`; e.g. `['gateway', '--offline']`). */
+  args?: string[]
   /** How long to wait for "Daemon is ready" (default 30 s). */
   timeout?: number
 }
@@ -154,7 +156,8 @@ export async function startDaemon (repo: string, options: StartDaemonOptions = {
     CAIRN_GATEWAY: '/ip4/127.0.0.1/tcp/0',
     ...options.env
   }
-  const child = spawn(process.execPath, [cliPath, 'daemon'], { env, stdio: ['pipe', 'pipe', 'pipe'] })
+  const args = options.args ?? ['daemon']
+  const child = spawn(process.execPath, [cliPath, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
   child.stdout.setEncoding('utf8').on('data', (s: string) => { out += s })
@@ -178,7 +181,7 @@ export async function startDaemon (repo: string, options: StartDaemonOptions = {
   ]).catch(() => false)
   if (!ready) {
     await stop('SIGKILL')
-    throw new Error(`cairn daemon did not become ready within ${timeout} ms\nstdout:\n${out}\nstderr:\n${err}`)
+    throw new Error(`cairn ${args.join(' ')} did not become ready within ${timeout} ms\nstdout:\n${out}\nstderr:\n${err}`)
   }
   const match = (re: RegExp): string | undefined => re.exec(out)?.[1]
   const api = match(/RPC API server listening on (\S+)/)
