@@ -173,7 +173,7 @@ test('add refuses bad inputs: missing file, directory without -r, unknown chunke
   t.regex(chunker.stderr, /^Error: unknown chunker "buzz-12"/)
   for (const bad of ['size-0', 'size-abc', `size-${4 * 1024 * 1024}`, 'rabin-9-5-1']) {
     const result = await runCli(['add', '--chunker', bad, 'hello.txt'], { repo, cwd: dir })
-    t.is(result.code, 2, bad)
+    t.is(result.code, 2, `${bad}: ${result.stderr}`)
     t.regex(result.stderr, /invalid chunker/, bad)
   }
   const version = await runCli(['add', '--cid-version', '7', 'hello.txt'], { repo, cwd: dir })
