@@ -79,3 +79,17 @@ test('swarm connect with a malformed multiaddr is a one-line error; network comm
   t.regex(stats, /^Strategy:\s+all$/m)
   t.deepEqual(await daemon.stop(), { code: 0, signal: null })
 })
+
+test('a daemon whose RPC port is taken exits 1 with the reason and leaves no lock or api file', async t => {
+  const first = await tempRepo()
+  const second = await tempRepo()
+  t.teardown(async () => { await first.cleanup(); await second.cleanup() })
+  const daemon = await startDaemon(first.repo)
+  t.teardown(async () => { await daemon.stop('SIGKILL') })
+  const busy = await runCli(['daemon'], { repo: second.repo, env: { CAIRN_API: daemon.api ?? '', CAIRN_GATEWAY: '/ip4/127.0.0.1/tcp/0' } })
+  t.is(busy.code, 1)
+  t.regex(busy.stderr, /EADDRINUSE/)
+  t.false(await exists(join(second.repo, 'api')))
+  t.false(await exists(join(second.repo, 'repo.lock')))
+  t.deepEqual(await daemon.stop(), { code: 0, signal: null })
+})
