@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { TimeoutError } from '../errors.js'
 import { ProviderSearch } from './provider-search.js'
 import type { BitswapLedger } from './bitswap-ledger.js'
@@ -33,7 +34,10 @@ function limitRetrieve (retrieve: Retrieve, options: FetchOptions, search?: Prov
   return async (cid, opts = {}) => {
     const timeout = AbortSignal.timeout(options.timeout)
     const done = new AbortController()
+    // one caller's signal serves many block wants at once (as in Helia, no listener cap)
+    if (opts.signal != null) setMaxListeners(Infinity, opts.signal)
     const signal = opts.signal != null ? AbortSignal.any([opts.signal, timeout]) : timeout
+    setMaxListeners(Infinity, signal)
     search?.whileWanted(cid, AbortSignal.any([signal, done.signal]))
     try {
       return await retrieve(cid, { ...opts, signal })
