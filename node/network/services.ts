@@ -76,19 +76,29 @@ export class NetworkServices {
   }
 
   /**
-   * Queues CIDs for providing without waiting. Under `all` and `pinned` the local blocks
-   * of each DAG follow the root (walked in the background); under `roots` only the roots.
+   * Queues CIDs for providing without waiting, as far as the strategy covers them:
+   * `all` each root and then every local block of its DAG (walked in the background),
+   * `pinned` the same for roots that are pinned (to the pin's depth), `roots` pinned
+   * roots alone. Unpinned content is not announced under `pinned` and `roots`.
    */
   announce (cids: CID[]): void {
-    if (!this.options.provide || this.helia == null) return
-    this.provideQueue.add(cids)
-    if (this.options.strategy === 'roots') return
+    if (!this.options.provide || this.helia == null || cids.length === 0) return
+    const strategy = this.options.strategy
+    if (strategy === 'all') this.provideQueue.add(cids)
     const helia = this.helia
     const signal = this.walks.signal
     void (async () => {
       for (const root of cids) {
+        let depth = Infinity
+        if (strategy !== 'all') {
+          const pin = await helia.pins.get(root, { signal }).catch(() => undefined)
+          if (pin == null) continue
+          this.provideQueue.add([root])
+          if (strategy === 'roots') continue
+          depth = pin.depth
+        }
         let batch: CID[] = []
-        for await (const cid of localDagBlocks(helia, this.blockstore, root, { signal })) {
+        for await (const cid of localDagBlocks(helia, this.blockstore, root, { signal, depth })) {
           batch.push(cid)
           if (batch.length >= 256) { this.provideQueue.add(batch); batch = [] }
         }

@@ -109,3 +109,23 @@ test('announces made without peers wait in the queue and go out once a peer conn
   await waitFor(() => (a.node.network?.provideStats().provided ?? 0) >= 1, 20_000)
   t.is(a.node.network?.provideStats().queued, 0)
 })
+
+test('under pinned and roots, announce skips unpinned content; pinned DAGs go out whole or by root', async t => {
+  for (const [strategy, expected] of [['pinned', 4], ['roots', 1]] as const) {
+    // no peers: what announce queues stays in the queue, where it can be counted
+    const node = await startNode({ configure: c => { c.Provide.Strategy = strategy } })
+    t.teardown(node.stop)
+    const loose = await node.node.fs.addBytes(randomBytes(2000))
+    node.node.announce([loose])
+    const pinned = await node.node.fs.addBytes(randomBytes(3 * MiB))
+    for await (const _ of node.node.helia.pins.add(pinned)) { /* walk */ }
+    node.node.announce([pinned])
+    const queued = await waitFor(() => {
+      const n = node.node.network?.provideStats().queued ?? 0
+      return n >= expected ? n : undefined
+    }, 10_000)
+    await new Promise(resolve => setTimeout(resolve, 300))
+    t.is(node.node.network?.provideStats().queued, expected, strategy)
+    t.is(queued, expected)
+  }
+})
