@@ -9,7 +9,7 @@ import { get } from './get.js'
 import { ls } from './ls.js'
 import { swarmConnect, swarmDisconnect, swarmPeers } from './swarm.js'
 import { routingFindProvs, routingProvide, routingReprovide } from './routing.js'
-import { statsBitswap, statsProvide } from './stats.js'
+import { bitswapLedger, bitswapStat, statsBitswap, statsProvide } from './stats.js'
 import type { Command } from './command.js'
 
 /**
@@ -40,6 +40,8 @@ export const commands: Command[] = [
   routingReprovide,
   statsProvide,
   statsBitswap,
+  bitswapStat,
+  bitswapLedger,
   configShow,
   configGet,
   configSet,

@@ -1,3 +1,4 @@
+import { UsageError } from '../errors.js'
 import { requireNetwork } from '../network/services.js'
 import { valuesCommand } from './command.js'
 import type { BitswapStats, PeerLedger } from '../network/bitswap-ledger.js'
@@ -108,3 +109,49 @@ export function formatMs (ms: number): string {
   const rest = Math.round(s % 60)
   return `${h > 0 ? `${h}h` : ''}${m}m${rest}s`
 }
+
+/** Kubo's `bitswap stat`: the same as `stats bitswap`. */
+export const bitswapStat = valuesCommand<BitswapStats>({ ...statsBitswap, path: ['bitswap', 'stat'] })
+
+/** Kubo's `bitswap ledger <peer>` answer. */
+export interface LedgerResult {
+  Peer: string
+  Value: number
+  Sent: number
+  Recv: number
+  Exchanged: number
+}
+
+export const bitswapLedger = valuesCommand<LedgerResult>({
+  path: ['bitswap', 'ledger'],
+  description: 'Show what this node exchanged with one peer over bitswap',
+  args: [{ name: 'peer', description: 'the peer ID', required: true }],
+  options: [],
+  async * run ({ node }, { args }) {
+    const network = requireNetwork(node, 'bitswap ledger')
+    const { peerIdFromString } = await import('@libp2p/peer-id')
+    let peer: string
+    try {
+      peer = peerIdFromString(args[0] as string).toString()
+    } catch (err) {
+      throw new UsageError(`invalid peer ID "${args[0] as string}"`, { cause: err })
+    }
+    const l = network.ledger.peer(peer)
+    yield {
+      Peer: peer,
+      Value: l.DataReceived > 0 ? l.DataSent / l.DataReceived : 0,
+      Sent: l.DataSent,
+      Recv: l.DataReceived,
+      Exchanged: l.BlocksSent + l.BlocksReceived
+    }
+  },
+  text (v) {
+    return [
+      `Ledger for ${v.Peer}`,
+      `Debt ratio:\t${v.Value.toFixed(6)}`,
+      `Exchanges:\t${v.Exchanged}`,
+      `Bytes sent:\t${v.Sent}`,
+      `Bytes received:\t${v.Recv}`
+    ].join('\n')
+  }
+})
