@@ -1,12 +1,14 @@
 import { Option, type Command as Commander } from 'commander'
 import { profileNames, type ProfileName } from '../config/profiles.js'
 import { formatTcpMultiaddr } from '../config/tcp-address.js'
+import { agentVersion } from '../node/commands/id.js'
 import { startDaemon, type Daemon } from '../node/daemon.js'
 import { initRepo, repoExists } from '../node/repo/repo.js'
 import { resolveRepoPath } from '../node/repo/paths.js'
 import type { GlobalOptions } from './program.js'
 
-const version = '0.1.0'
+/** The version in the agent string (`cairn/0.1.0`). */
+const version = agentVersion.slice(agentVersion.indexOf('/') + 1)
 
 /** Prints one line of daemon output (Kubo's wording, so scripts that wait for it work). */
 export function say (line: string): void {
