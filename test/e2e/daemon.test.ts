@@ -1,5 +1,5 @@
 import test from 'ava'
-import { readFile, stat } from 'node:fs/promises'
+import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { cliText, runCli, tempRepo } from '../helpers/cli.js'
 import { startDaemon } from '../helpers/nodes.js'
@@ -92,4 +92,15 @@ test('a daemon whose RPC port is taken exits 1 with the reason and leaves no loc
   t.false(await exists(join(second.repo, 'api')))
   t.false(await exists(join(second.repo, 'repo.lock')))
   t.deepEqual(await daemon.stop(), { code: 0, signal: null })
+})
+
+test('a daemon with a malformed swarm.key refuses to start, naming the file', async t => {
+  const { repo, cleanup } = await tempRepo()
+  t.teardown(cleanup)
+  await writeFile(join(repo, 'swarm.key'), '/key/swarm/psk/1.0.0/\n/base16/\n1234\n')
+  const result = await runCli(['daemon'], { repo, env: { CAIRN_API: '/ip4/127.0.0.1/tcp/0', CAIRN_GATEWAY: '/ip4/127.0.0.1/tcp/0' } })
+  t.is(result.code, 1)
+  t.true(result.stderr.includes(join(repo, 'swarm.key')))
+  t.regex(result.stderr, /not a swarm key/)
+  t.false(await exists(join(repo, 'repo.lock')))
 })
