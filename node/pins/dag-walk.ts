@@ -1,6 +1,7 @@
 import { createUnsafe } from 'multiformats/block'
 import { BlockNotLocalError } from '../errors.js'
 import { readBlock } from '../car/car-export.js'
+import { translateReadError } from '../content/resolve.js'
 import { blockKey } from '../repo/block-files.js'
 import { IDENTITY } from '../repo/block-hash.js'
 import { blockProblem } from '../repo/verify.js'
@@ -24,6 +25,18 @@ async function collect (pieces: AsyncIterable<Uint8Array> | Iterable<Uint8Array>
  */
 export function nodeBlockReader (node: CairnNode): BlockReader {
   return async (cid, signal) => await readBlock(node, cid, signal != null ? { signal } : {})
+}
+
+/**
+ * Checks that a block is in the local blockstore, with the error a read of it would
+ * give offline (ERR_BLOCK_NOT_LOCAL), without reading it.
+ */
+export function localBlockCheck (node: CairnNode): (cid: CID) => Promise<void> {
+  return async cid => {
+    if (await node.repo.blockstore.has(cid)) return
+    const offline = Object.assign(new Error(`block ${cid.toString()} is not local`), { name: 'BlockNotFoundWhileOfflineError' })
+    throw translateReadError(offline, { root: cid, segments: [] })
+  }
 }
 
 /**
@@ -57,6 +70,8 @@ export interface WalkOptions {
    * need the CIDs (GC, `pin ls`). Ignored when `verify` is set.
    */
   skipRawLeaves?: boolean
+  /** With `skipRawLeaves`: checks that each raw block skipped is there, throwing if not. */
+  requireBlock?: (cid: CID) => Promise<void>
 }
 
 /** One block met by {@link walkDag}. */
@@ -85,6 +100,13 @@ export async function * walkDag (node: CairnNode, read: BlockReader, root: CID, 
     seen.add(key)
     options.signal?.throwIfAborted()
     if (cid.code === RAW && options.skipRawLeaves === true && options.verify !== true) {
+      try {
+        if (cid.multihash.code !== IDENTITY) await options.requireBlock?.(cid)
+      } catch (err) {
+        if (options.tolerant !== true) throw err
+        yield { cid, depth, error: err instanceof Error ? err : new Error(String(err)) }
+        continue
+      }
       yield { cid, depth }
       continue
     }

@@ -1,7 +1,7 @@
 import { AlreadyPinnedError, NotPinnedError } from '../errors.js'
 import { blockKey } from '../repo/block-files.js'
 import { withoutGc } from './gc-lock.js'
-import { localBlockReader, nodeBlockReader, walkDag, type WalkedBlock } from './dag-walk.js'
+import { localBlockCheck, localBlockReader, nodeBlockReader, walkDag, type WalkedBlock } from './dag-walk.js'
 import type { CairnNode } from '../node.js'
 import type { CID } from 'multiformats/cid'
 
@@ -70,7 +70,9 @@ async function addPinNow (node: CairnNode, cid: CID, options: AddPinOptions): Pr
     throw new AlreadyPinnedError(`${cid.toString()} is already pinned recursively`)
   }
   const depth = options.recursive ? Infinity : 0
-  for await (const block of walkDag(node, nodeBlockReader(node), cid, { depth, ...signalOption(options.signal) })) {
+  // offline, raw leaves need only be there: Helia's pin walk below reads them anyway
+  const leaves = node.online ? {} : { skipRawLeaves: true, requireBlock: localBlockCheck(node) }
+  for await (const block of walkDag(node, nodeBlockReader(node), cid, { depth, ...leaves, ...signalOption(options.signal) })) {
     options.onBlock?.(block)
   }
   if (existing != null) {
