@@ -10,8 +10,8 @@ import type { CID } from 'multiformats/cid'
 interface BitswapInternals {
   bitswap: {
     wantList: EventTarget & {
-      /** Per connected peer, the wants already sent to it. */
-      peers: Map<unknown, Set<string>>
+      /** Per connected peer (a PeerMap), the wants already sent to it. */
+      peers: { values(): Iterable<Set<string>> }
       sendMessagesDebounced(): Promise<void>
     }
     network: { sendMessage: (peer: { toString(): string }, message: { blocks: Map<string, { data: Uint8Array }> }, ...rest: unknown[]) => Promise<void> }

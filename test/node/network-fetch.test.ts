@@ -117,3 +117,47 @@ test('a fetch started before the node knows any peer completes once it connects 
   t.log(`fetched ${Date.now() - started} ms after the first connection`)
   t.true((reader.node.network?.ledger.peer(source.peerId).BlocksReceived ?? 0) >= 2)
 })
+
+test('the bitswap internals the counters and want recovery hook into are there', async t => {
+  // @helia/bitswap exports no API for these: an upgrade that moves them must fail here
+  const { bitswapEngine } = await import('../../node/network/fetch.js')
+  const nodes = await startNodes(2)
+  t.teardown(async () => { await stopNodes(nodes) })
+  const [a, b] = nodes as [TestNode, TestNode]
+  await connectNodes(a, b)
+  const engine = bitswapEngine(a.node.helia)
+  t.truthy(engine)
+  const sent = await waitFor(() => {
+    const sets = [...engine?.wantList.peers.values() ?? []]
+    return sets.length > 0 ? sets : undefined
+  }, 10_000)
+  t.true(sent.every(s => s instanceof Set), 'one Set of sent wants per peer')
+  t.is(typeof engine?.wantList.sendMessagesDebounced, 'function')
+  t.is(typeof engine?.wantList.addEventListener, 'function')
+  t.is(typeof engine?.network.sendMessage, 'function')
+})
+
+test('a wantlist message lost on the way is sent again and the block still arrives', async t => {
+  const { bitswapEngine } = await import('../../node/network/fetch.js')
+  const nodes = await startNodes(2, { configure: c => { c.Fetch.Timeout = '30s' } })
+  t.teardown(async () => { await stopNodes(nodes) })
+  const [source, reader] = nodes as [TestNode, TestNode]
+  const data = randomBytes(5000)
+  const cid = await source.node.fs.addBytes(data) // not announced: only the wantlist can find it
+  await connectNodes(reader, source)
+  // drop the first wantlist message the reader sends, as a reset stream would
+  const network = bitswapEngine(reader.node.helia)?.network as { sendMessage: (peer: unknown, message: { wantlist?: Map<string, unknown> }, ...rest: unknown[]) => Promise<void> }
+  const send = network.sendMessage
+  let dropped = 0
+  network.sendMessage = async (peer, message, ...rest) => {
+    if (dropped === 0 && (message.wantlist?.size ?? 0) > 0) {
+      dropped++
+      return
+    }
+    await send(peer, message, ...rest)
+  }
+  const started = Date.now()
+  t.true((await catBytes(reader, cid)).equals(data))
+  t.is(dropped, 1)
+  t.log(`block arrived ${Date.now() - started} ms after its wantlist message was lost`)
+})
