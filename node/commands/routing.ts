@@ -1,4 +1,4 @@
-import { NotFoundError, OfflineError } from '../errors.js'
+import { ConfigError, NotFoundError, OfflineError } from '../errors.js'
 import { parseCid } from '../content/content-path.js'
 import { localDagBlocks } from '../network/dag-blocks.js'
 import { requireNetwork } from '../network/services.js'
@@ -98,6 +98,7 @@ export const routingReprovide = valuesCommand<ReprovideResult>({
   options: [],
   async * run ({ node }) {
     const network = requireNetwork(node, 'routing reprovide')
+    if (!network.options.provide) throw new ConfigError('routing reprovide: providing is off (Provide.Enabled is false, or Routing.Type is none)')
     yield { Queued: await network.reprovider.sweep() }
   },
   text (value) {
