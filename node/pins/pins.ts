@@ -22,6 +22,24 @@ const drain = async (source: AsyncIterable<unknown>): Promise<void> => {
 
 const signalOption = (signal?: AbortSignal): { signal?: AbortSignal } => signal != null ? { signal } : {}
 
+const DAG_PB = 0x70
+const SHA2_256 = 0x12
+
+/**
+ * What is stored with a pin: its name, and whether it was pinned as a CIDv0 (Helia keys
+ * pins by CIDv1, and Kubo users expect `pin ls` to give back the `Qm…` they pinned).
+ */
+function pinMetadata (cid: CID, name: string | undefined): Record<string, string | number> {
+  return { ...(name !== undefined ? { name } : {}), ...(cid.version === 0 ? { cidVersion: 0 } : {}) }
+}
+
+/** The CID as it was pinned, from the CIDv1 Helia lists. */
+function pinnedAs (cid: CID, metadata: Record<string, unknown>): CID {
+  return metadata.cidVersion === 0 && cid.version === 1 && cid.code === DAG_PB && cid.multihash.code === SHA2_256
+    ? cid.toV0()
+    : cid
+}
+
 function toEntry (cid: CID, depth: number, metadata: Record<string, unknown>): PinEntry {
   const name = metadata.name
   return { cid, type: depth === 0 ? 'direct' : 'recursive', ...(typeof name === 'string' ? { name } : {}) }
@@ -30,7 +48,7 @@ function toEntry (cid: CID, depth: number, metadata: Record<string, unknown>): P
 /** Every pin in the repo, as Helia stores them. */
 export async function * listPins (node: CairnNode, signal?: AbortSignal): AsyncGenerator<PinEntry> {
   for await (const pin of node.helia.pins.ls(signalOption(signal))) {
-    yield toEntry(pin.cid, pin.depth, pin.metadata)
+    yield toEntry(pinnedAs(pin.cid, pin.metadata), pin.depth, pin.metadata)
   }
 }
 
@@ -78,7 +96,8 @@ async function addPinNow (node: CairnNode, cid: CID, options: AddPinOptions): Pr
   if (existing != null) {
     if (existing.type === wanted) {
       if (options.name !== undefined && options.name !== existing.name) {
-        await node.helia.pins.setMetadata(cid, { name: options.name }, signalOption(options.signal))
+        const stored = await node.helia.pins.get(cid, signalOption(options.signal))
+        await node.helia.pins.setMetadata(cid, { ...stored.metadata, name: options.name }, signalOption(options.signal))
       }
       return
     }
@@ -87,7 +106,7 @@ async function addPinNow (node: CairnNode, cid: CID, options: AddPinOptions): Pr
   const name = options.name ?? existing?.name
   await drain(node.helia.pins.add(cid, {
     depth,
-    metadata: name !== undefined ? { name } : {},
+    metadata: pinMetadata(cid, name),
     ...signalOption(options.signal),
     offline: !node.online
   } as Parameters<CairnNode['helia']['pins']['add']>[1]))

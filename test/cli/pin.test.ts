@@ -127,3 +127,18 @@ test('pin verify passes on whole DAGs and names the missing and corrupt blocks (
   t.regex(out, new RegExp(`^${subdirRoot} broken$`, 'm'))
   t.is(result.stderr, 'Error: pin verify: 2 pins are broken\n')
 })
+
+test('a CIDv0 pin is listed as the Qm… CID it was pinned with, and found by either version', async t => {
+  // path_gateway_unixfs/symlink.car: a legacy (CIDv0) directory
+  const { repo, cleanup } = await repoWith(fixturePath('path_gateway_unixfs/symlink.car'))
+  t.teardown(cleanup)
+  const v0 = 'QmWvY6FaqFMS89YAQ9NAPjVP4WZKA1qbHbicc9HeSKQTgt'
+  const v1 = 'bafybeid7rpbh2clkm6tj2zuq6oq4lyvmo5b6y7mf23h4kaqlfq4ulz4zje'
+  t.is(await cliText(['pin', 'add', v0, '--name', 'legacy'], { repo }), `pinned ${v0} recursively\n`)
+  t.deepEqual(lines(await cliText(['pin', 'ls', '--type', 'recursive'], { repo })), [`${v0} recursive legacy`])
+  t.is(await cliText(['pin', 'ls', v1], { repo }), `${v1} recursive legacy\n`)
+  await cliText(['pin', 'add', v0, '--name', 'renamed'], { repo })
+  t.deepEqual(lines(await cliText(['pin', 'ls', '--type', 'recursive'], { repo })), [`${v0} recursive renamed`])
+  t.is(await cliText(['pin', 'rm', v1], { repo }), `unpinned ${v1}\n`)
+  t.deepEqual(lines(await cliText(['pin', 'ls'], { repo })), [])
+})
