@@ -1,5 +1,7 @@
 import { UsageError } from '../errors.js'
 import { importProfile } from '../unixfs/import-options.js'
+import { gcLock } from '../pins/gc-lock.js'
+import { addPin } from '../pins/pins.js'
 import { valuesCommand } from './command.js'
 import type { AddedEntry, AddProgress } from '../unixfs/importer.js'
 import type { CairnNode } from '../node.js'
@@ -11,22 +13,6 @@ export type AddValue = AddedEntry | AddProgress
 /** True for a progress value (as opposed to an added entry). */
 export function isAddProgress (value: AddValue): value is AddProgress {
   return 'Bytes' in value
-}
-
-/**
- * Pins the roots recursively (once the whole DAG is written, so an interrupted add
- * leaves no pin). Re-adding pinned content is not an error.
- */
-async function pinRoots (node: CairnNode, roots: CID[], signal: AbortSignal): Promise<void> {
-  const { addedDagWalker } = await import('../unixfs/pin-walker.js')
-  for (const root of roots) {
-    try {
-      for await (const _ of node.helia.pins.add(root, { signal, walker: addedDagWalker })) { /* drain: the walk records every block */ }
-    } catch (err) {
-      if (err instanceof Error && err.name === 'AlreadyPinnedError') continue
-      throw err
-    }
-  }
 }
 
 export const add = valuesCommand<AddValue>({
@@ -61,20 +47,31 @@ export const add = valuesCommand<AddValue>({
     const roots: CID[] = []
     // the last entry (the root) is held back until the pin is in place
     let pending: AddedEntry | undefined
-    const events = importEntries(inputs, blockstore, profile, { signal, progress: options.progress === true })
-    for await (const event of events) {
-      if (event.type === 'progress') {
-        yield event.progress
-        continue
+    // as `withoutGc`, held across the yields: a daemon's GC waits from the first block
+    // written until the roots are pinned (an interrupted add leaves no pin)
+    const releaseGc = onlyHash ? undefined : await gcLock(node).shared()
+    try {
+      const events = importEntries(inputs, blockstore, profile, { signal, progress: options.progress === true })
+      for await (const event of events) {
+        if (event.type === 'progress') {
+          yield event.progress
+          continue
+        }
+        if (event.topLevel) roots.push(event.cid)
+        if (pending != null) yield pending
+        pending = event.entry
       }
-      if (event.topLevel) roots.push(event.cid)
-      if (pending != null) yield pending
-      pending = event.entry
-    }
-    if (pending == null) throw new UsageError('nothing to add')
-    if (!onlyHash) {
-      if (options.pin !== false) await pinRoots(node, roots, signal)
-      node.announce(roots)
+      if (pending == null) throw new UsageError('nothing to add')
+      if (!onlyHash) {
+        if (options.pin !== false) {
+          // re-adding pinned content is not an error; addPin announces what it pins
+          for (const root of roots) await addPin(node, root, { recursive: true, signal, written: true })
+        } else {
+          node.announce(roots)
+        }
+      }
+    } finally {
+      releaseGc?.()
     }
     yield pending
   },

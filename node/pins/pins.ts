@@ -2,6 +2,7 @@ import { AlreadyPinnedError, NotPinnedError } from '../errors.js'
 import { blockKey } from '../repo/block-files.js'
 import { withoutGc } from './gc-lock.js'
 import { localBlockCheck, localBlockReader, nodeBlockReader, walkDag, type WalkedBlock } from './dag-walk.js'
+import { addedDagWalker } from '../unixfs/pin-walker.js'
 import type { CairnNode } from '../node.js'
 import type { CID } from 'multiformats/cid'
 
@@ -68,8 +69,14 @@ export interface AddPinOptions {
   recursive: boolean
   name?: string
   signal?: AbortSignal
-  /** Called for each block of the DAG as it is found (fetched when online). */
+  /** Called for each block of the DAG as it is found (fetched when online). Not called with `written`. */
   onBlock?: (block: WalkedBlock) => void
+  /**
+   * The whole DAG was just written to this repo by the caller (`add`), under the GC lock:
+   * nothing needs fetching or checking first, and Helia's pin walk skips raw leaves
+   * ({@link addedDagWalker}), so pinning a big file reads only its few dag-pb nodes.
+   */
+  written?: boolean
 }
 
 /**
@@ -88,10 +95,12 @@ async function addPinNow (node: CairnNode, cid: CID, options: AddPinOptions): Pr
     throw new AlreadyPinnedError(`${cid.toString()} is already pinned recursively`)
   }
   const depth = options.recursive ? Infinity : 0
-  // offline, raw leaves need only be there: Helia's pin walk below reads them anyway
-  const leaves = node.online ? {} : { skipRawLeaves: true, requireBlock: localBlockCheck(node) }
-  for await (const block of walkDag(node, nodeBlockReader(node), cid, { depth, ...leaves, ...signalOption(options.signal) })) {
-    options.onBlock?.(block)
+  if (options.written !== true) {
+    // offline, raw leaves need only be there: Helia's pin walk below reads them anyway
+    const leaves = node.online ? {} : { skipRawLeaves: true, requireBlock: localBlockCheck(node) }
+    for await (const block of walkDag(node, nodeBlockReader(node), cid, { depth, ...leaves, ...signalOption(options.signal) })) {
+      options.onBlock?.(block)
+    }
   }
   if (existing != null) {
     if (existing.type === wanted) {
@@ -108,6 +117,7 @@ async function addPinNow (node: CairnNode, cid: CID, options: AddPinOptions): Pr
     depth,
     metadata: pinMetadata(cid, name),
     ...signalOption(options.signal),
+    ...(options.written === true ? { walker: addedDagWalker } : {}),
     offline: !node.online
   } as Parameters<CairnNode['helia']['pins']['add']>[1]))
   node.announce([cid])

@@ -118,6 +118,12 @@ test('add pins the root recursively; --pin=false adds without pinning', async t 
   t.regex(await cliText(['add', '-q', '-r', 'nested'], { repo, cwd: dir }), new RegExp(modern.nested))
 })
 
+test('add --cid-version 0 pins the Qm… root, and pin ls lists it as that CID (as Kubo)', async t => {
+  const { repo, dir } = await setup(t)
+  t.is((await cliText(['add', '-q', '--cid-version', '0', '-r', 'nested'], { repo, cwd: dir })).trim().split('\n').at(-1), legacy.nested)
+  t.deepEqual(lines(await cliText(['pin', 'ls', '--type', 'recursive'], { repo })), [`${legacy.nested} recursive`])
+})
+
 test('add flags change the DAG as in Kubo: --raw-leaves, --chunker, --trickle, and the result reads back', async t => {
   const { repo, dir } = await setup(t)
   const original = await runCli(['cat', modern.big], { repo })
