@@ -82,8 +82,13 @@ export function translateReadError (err: unknown, path?: ContentPath): unknown {
     case 'AggregateError': {
       // every block source failed; the network's Fetch.Timeout shows up as one of them
       const inner = (err as AggregateError).errors ?? []
+      // a denylisted block (ERR_BLOCKED) wins over anything else a source said
+      const blocked = inner.find(e => (e as { code?: unknown }).code === 'ERR_BLOCKED')
+      if (blocked != null) return blocked
       const timedOut = inner.some(e => e instanceof Error && (e.name === 'TimeoutError' || (e as { code?: unknown }).code === 'ERR_TIMEOUT'))
-      return timedOut ? new TimeoutError(`timed out fetching ${where}`, { cause: err }) : err
+      if (timedOut) return new TimeoutError(`timed out fetching ${where}`, { cause: err })
+      // no source found anyone to ask (ERR_NO_PROVIDERS, the gateway's 502)
+      return inner.find(e => (e as { code?: unknown }).code === 'ERR_NO_PROVIDERS') ?? err
     }
     default:
       return err

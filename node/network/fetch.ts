@@ -1,7 +1,10 @@
 import { setMaxListeners } from 'node:events'
-import { TimeoutError } from '../errors.js'
+import { NoProvidersError, TimeoutError } from '../errors.js'
+import { ProviderAbsence } from './no-providers.js'
 import { ProviderSearch } from './provider-search.js'
 import type { BitswapLedger } from './bitswap-ledger.js'
+import type { Denylist } from '../denylist/index.js'
+import type { Blockstore } from 'interface-blockstore'
 import type { Libp2p } from '@libp2p/interface'
 import type { BlockBroker, Helia } from '@helia/interface'
 import type { CID } from 'multiformats/cid'
@@ -16,6 +19,11 @@ interface BitswapInternals {
     }
     network: { sendMessage: (peer: { toString(): string }, message: { blocks: Map<string, { data: Uint8Array }> }, ...rest: unknown[]) => Promise<void> }
     getWantlist(): Array<{ cid: CID }>
+    /** What bitswap serves other peers from; each peer's ledger takes it when the peer first writes. */
+    peerWantLists: {
+      blockstore: Blockstore
+      ledgerMap: { values(): Iterable<{ blockstore?: Blockstore }> }
+    }
   }
 }
 
@@ -26,22 +34,36 @@ export interface FetchOptions {
   /** The text of the timeout, for messages (`2m`). */
   timeoutText: string
   ledger: BitswapLedger
+  /** The repo's denylist: blocked blocks are neither fetched nor served to peers. */
+  denylist: Denylist
 }
 
 type Retrieve = NonNullable<BlockBroker['retrieve']>
 
-function limitRetrieve (retrieve: Retrieve, options: FetchOptions, search?: ProviderSearch): Retrieve {
+/** What a broker's retrieve is wrapped with besides the timeout. */
+interface RetrieveHooks {
+  search?: ProviderSearch
+  absence?: ProviderAbsence
+}
+
+function limitRetrieve (retrieve: Retrieve, options: FetchOptions, hooks: RetrieveHooks = {}): Retrieve {
   return async (cid, opts = {}) => {
+    // before anything asks the network: a blocked block is never wanted, found or stored
+    await options.denylist.assertAllowed(cid)
     const timeout = AbortSignal.timeout(options.timeout)
     const done = new AbortController()
     // one caller's signal serves many block wants at once (as in Helia, no listener cap)
     if (opts.signal != null) setMaxListeners(Infinity, opts.signal)
-    const signal = opts.signal != null ? AbortSignal.any([opts.signal, timeout]) : timeout
+    const signal = AbortSignal.any([...(opts.signal != null ? [opts.signal] : []), timeout, done.signal])
     setMaxListeners(Infinity, signal)
-    search?.whileWanted(cid, AbortSignal.any([signal, done.signal]))
+    hooks.search?.whileWanted(cid, signal)
     try {
-      return await retrieve(cid, { ...opts, signal })
+      const block = retrieve(cid, { ...opts, signal })
+      if (hooks.absence == null) return await block
+      // the watch resolves only when the fetch is over; it rejects when nobody has the block
+      return await Promise.race([block, hooks.absence.watch(cid, signal).then(async () => await block)])
     } catch (err) {
+      if (err instanceof NoProvidersError) throw err
       if (timeout.aborted && opts.signal?.aborted !== true) {
         throw new TimeoutError(`no peer sent block ${cid.toString()} within ${options.timeoutText} (Fetch.Timeout)`, { cause: err })
       }
@@ -74,13 +96,16 @@ export function fetchMixin (options: FetchOptions): { name: string, start: (heli
     name: 'cairn-fetch',
     start: async (helia: Helia) => {
       const engine = bitswapEngine(helia)
-      const search = new ProviderSearch(helia as Helia & { libp2p: Libp2p }, {
+      const online = helia as Helia & { libp2p: Libp2p }
+      const search = new ProviderSearch(online, {
         ...(engine != null ? { rebroadcast: () => { rebroadcastWantlist(engine) } } : {})
       })
+      const absence = new ProviderAbsence(online, engine != null ? { wantList: engine.wantList } : {})
+      if (engine != null) refuseToServeBlocked(engine, options.denylist)
       for (const broker of blockBrokers(helia)) {
         if ((broker as { cairnLimited?: boolean }).cairnLimited === true) continue
         Object.assign(broker, { cairnLimited: true })
-        if (broker.retrieve != null) broker.retrieve = limitRetrieve(broker.retrieve.bind(broker), options, broker.name === 'bitswap' ? search : undefined)
+        if (broker.retrieve != null) broker.retrieve = limitRetrieve(broker.retrieve.bind(broker), options, broker.name === 'bitswap' ? { search, absence } : {})
         const createSession = broker.createSession?.bind(broker)
         if (createSession != null) {
           broker.createSession = (opts) => {
@@ -92,6 +117,29 @@ export function fetchMixin (options: FetchOptions): { name: string, start: (heli
       }
       countBitswap(helia, options.ledger)
     }
+  }
+}
+
+/**
+ * Bitswap answers other peers' wants from a view of the blockstore in which blocked
+ * blocks are missing: a peer that wants one gets DONT_HAVE (or nothing), never the bytes.
+ */
+function refuseToServeBlocked (engine: BitswapInternals['bitswap'], denylist: Denylist): void {
+  const lists = engine.peerWantLists
+  const store = lists.blockstore
+  const guarded = new Proxy(store, {
+    get (target, prop, receiver) {
+      if (prop === 'has') {
+        return async (cid: CID, opts?: { signal?: AbortSignal }) => !await denylist.isBlocked(cid) && await target.has(cid, opts)
+      }
+      const value: unknown = Reflect.get(target, prop, receiver)
+      return typeof value === 'function' ? value.bind(target) : value
+    }
+  })
+  lists.blockstore = guarded
+  // ledgers of peers that wrote before this ran hold the store themselves
+  for (const ledger of lists.ledgerMap.values()) {
+    if (ledger.blockstore != null) ledger.blockstore = guarded
   }
 }
 

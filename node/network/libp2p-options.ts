@@ -14,6 +14,29 @@ export interface Libp2pParts {
   agentVersion: string
 }
 
+/** The part of kad-dht's (private) reprovider that decides whether to re-announce a record. */
+interface DhtReproviderInternals {
+  reprovider?: { shouldReprovide?: (isSelf: boolean, expires: number) => boolean }
+}
+
+/**
+ * Turns off kad-dht's own re-announcing, leaving Cairn's reprovider (node/network/
+ * reprovider.ts, which follows Provide.Strategy and sweeps only what the blockstore
+ * holds now) the only one. kad-dht 16 has no option for it: its reprovider re-provides
+ * every record this node ever provided, by itself, from its provider store (including
+ * blocks `repo gc` removed). Its periodic run still deletes other peers' expired records;
+ * only the re-provide decision is replaced.
+ */
+export function silenceDhtReprovider<T> (dht: T): T {
+  const reprovider = (dht as DhtReproviderInternals).reprovider
+  if (typeof reprovider?.shouldReprovide === 'function') {
+    reprovider.shouldReprovide = () => false
+  } else {
+    process.emitWarning('@libp2p/kad-dht internals changed: its reprovider could not be turned off')
+  }
+  return dht
+}
+
 /**
  * The libp2p options for a node, every service explicit so that the config alone decides
  * what the node talks to: TCP and WebSockets, Noise, Yamux, identify, ping, Kademlia on
@@ -38,7 +61,7 @@ export async function libp2pOptions (config: Config, parts: Libp2pParts): Promis
   }
   const routing = config.Routing.Type
   if (routing !== 'none') {
-    services.dht = kad.kadDHT({
+    const dht = kad.kadDHT({
       protocol: dhtProtocol,
       ...(routing === 'dhtclient' ? { clientMode: true } : {}),
       // the local profile serves the DHT on loopback: kad-dht otherwise stays a client
@@ -46,6 +69,7 @@ export async function libp2pOptions (config: Config, parts: Libp2pParts): Promis
       ...(routing === 'dhtserver' || config.Routing.LoopbackAddresses ? { clientMode: false } : {}),
       peerInfoMapper: config.Routing.LoopbackAddresses ? kad.passthroughMapper : kad.removePrivateAddressesMapper
     })
+    services.dht = (components: any) => silenceDhtReprovider(dht(components))
   }
   const peerDiscovery: NonNullable<CreateLibp2pOptions['peerDiscovery']> = []
   if (config.Discovery.MDNS.Enabled) {

@@ -1,5 +1,6 @@
 import { parseDuration } from '../../config/config.js'
 import { createNode, type CairnNode } from '../node.js'
+import { denylistFor } from '../denylist/index.js'
 import { agentVersion } from '../commands/id.js'
 import { loadPrivateKey } from '../repo/identity.js'
 import { fetchMixin } from './fetch.js'
@@ -25,7 +26,10 @@ export interface OnlineNodeOptions {
 export async function createOnlineNode (repo: Repo, options: OnlineNodeOptions = {}): Promise<CairnNode> {
   const config = repo.config
   const swarmKey = await readSwarmKey(repo.paths.swarmKey)
+  // the gateway's denylist: blocked content is neither fetched, served to peers nor announced
+  const denylist = denylistFor(repo.paths.denylists)
   const services = new NetworkServices(repo.blockstore, {
+    denylist,
     provide: config.Provide.Enabled && config.Routing.Type !== 'none',
     strategy: config.Provide.Strategy,
     interval: parseDuration(config.Provide.Interval),
@@ -48,7 +52,7 @@ export async function createOnlineNode (repo: Repo, options: OnlineNodeOptions =
         allowInsecure: http.Gateways.some(url => url.startsWith('http:'))
       }))
     }
-    online.addMixin(fetchMixin({ timeout: services.options.fetchTimeout, timeoutText: config.Fetch.Timeout, ledger: services.ledger }))
+    online.addMixin(fetchMixin({ timeout: services.options.fetchTimeout, timeoutText: config.Fetch.Timeout, ledger: services.ledger, denylist }))
     return online
   }
   const node = await createNode(repo, { network, announce: cids => { services.announce(cids) }, services })

@@ -11,6 +11,8 @@ export interface ProvideQueueOptions {
   provideTimeout?: number
   /** Resolves when providing can make progress (e.g. once the node has a peer); awaited before each batch. */
   ready?: (signal: AbortSignal) => Promise<void>
+  /** True for a CID that must not be announced (a denylisted block): dropped, counted as skipped. */
+  skip?: (cid: CID) => Promise<boolean>
 }
 
 /** Counters of the provide queue, for `cairn stats provide`. */
@@ -21,6 +23,8 @@ export interface ProvideQueueStats {
   provided: number
   /** Provides that failed or timed out since the node started. */
   failed: number
+  /** CIDs dropped instead of provided because a denylist blocks them. */
+  skipped: number
   /** Mean duration of a successful provide, in ms. */
   avgProvideMs: number
   lastProvidedAt?: Date
@@ -36,6 +40,7 @@ export class ProvideQueue {
   private readonly batchSize: number
   private readonly provideTimeout: number
   private readonly ready: ((signal: AbortSignal) => Promise<void>) | undefined
+  private readonly skip: ((cid: CID) => Promise<boolean>) | undefined
   private readonly pending = new Map<string, CID>()
   private controller = new AbortController()
   private running = false
@@ -43,6 +48,7 @@ export class ProvideQueue {
   private idleWaiters: Array<() => void> = []
   private provided = 0
   private failed = 0
+  private skipped = 0
   private totalMs = 0
   private lastProvidedAt: Date | undefined
 
@@ -51,6 +57,7 @@ export class ProvideQueue {
     this.batchSize = options.batchSize ?? 16
     this.provideTimeout = options.provideTimeout ?? 60_000
     this.ready = options.ready
+    this.skip = options.skip
   }
 
   start (): void {
@@ -87,6 +94,7 @@ export class ProvideQueue {
       queued: this.pending.size,
       provided: this.provided,
       failed: this.failed,
+      skipped: this.skipped,
       avgProvideMs: this.provided > 0 ? Math.round(this.totalMs / this.provided) : 0,
       ...(this.lastProvidedAt != null ? { lastProvidedAt: this.lastProvidedAt } : {})
     }
@@ -127,6 +135,10 @@ export class ProvideQueue {
   }
 
   private async provideOne (cid: CID): Promise<void> {
+    if (this.skip != null && await this.skip(cid).catch(() => false)) {
+      this.skipped++
+      return
+    }
     const started = Date.now()
     const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(this.provideTimeout)])
     try {

@@ -3,10 +3,13 @@ import { localDagBlocks } from './dag-blocks.js'
 import { BitswapLedger, type BitswapStats } from './bitswap-ledger.js'
 import { bitswapEngine } from './fetch.js'
 import { ProvideQueue, type ProvideQueueStats } from './provide-queue.js'
+import { pruneSelfProviderRecords } from './provider-records.js'
 import { Reprovider, strategyCids, type ProvideStrategy, type ReproviderStats } from './reprovider.js'
+import type { Denylist } from '../denylist/index.js'
 import type { Helia } from '@helia/interface'
 import type { Libp2p } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
+import type { Datastore } from 'interface-datastore'
 import type { CID } from 'multiformats/cid'
 
 /** What `cairn stats provide` shows. */
@@ -25,6 +28,8 @@ export interface NetworkServicesOptions {
   fetchTimeout: number
   /** Delay before the first reprovide sweep, ms. */
   initialReprovideDelay?: number
+  /** The repo's denylist: blocked CIDs are never announced. */
+  denylist?: Denylist
 }
 
 /**
@@ -44,11 +49,13 @@ export class NetworkServices {
   constructor (blockstore: Blockstore, options: NetworkServicesOptions) {
     this.options = options
     this.blockstore = blockstore
+    const denylist = options.denylist
     this.provideQueue = new ProvideQueue(async (cid, opts) => { await this.started().routing.provide(cid, opts) }, {
       // a DHT provide without peers only waits for its timeout: hold the queue until one connects
-      ready: async signal => { await this.peerConnected(signal) }
+      ready: async signal => { await this.peerConnected(signal) },
+      ...(denylist != null ? { skip: async cid => await denylist.isBlocked(cid) } : {})
     })
-    this.reprovider = new Reprovider(signal => strategyCids(this.started(), blockstore, options.strategy, signal), this.provideQueue, {
+    this.reprovider = new Reprovider(signal => this.sweepCids(signal), this.provideQueue, {
       strategy: options.strategy,
       interval: options.interval,
       ...(options.initialReprovideDelay != null ? { initialDelay: options.initialReprovideDelay } : {})
@@ -66,7 +73,36 @@ export class NetworkServices {
     if (this.options.provide) {
       this.provideQueue.start()
       this.reprovider.start()
+    } else {
+      // nothing will be announced: stop listing this node for what it announced before
+      void this.pruneProviderRecords(this.walks.signal).catch(() => {})
     }
+  }
+
+  /**
+   * Deletes this node's own records in the DHT provider store for blocks it no longer
+   * holds (removed by `repo gc`) or that a denylist blocks, so that its DHT server stops
+   * listing itself for them. Runs after every reprovide sweep. Returns how many went.
+   */
+  async pruneProviderRecords (signal?: AbortSignal): Promise<number> {
+    const helia = this.started()
+    const denylist = this.options.denylist
+    const keep = async (cid: CID): Promise<boolean> => await this.blockstore.has(cid) && !(await denylist?.isBlocked(cid) ?? false)
+    return await pruneSelfProviderRecords(helia.datastore as Datastore, this.libp2p.peerId.toString(), keep, signal)
+  }
+
+  /**
+   * What a reprovide sweep announces: the strategy's CIDs in the blockstore now, without
+   * denylisted ones; then the provider records of what is gone are pruned. This is the
+   * node's only reprovider (kad-dht's own is silenced in libp2p-options).
+   */
+  private async * sweepCids (signal: AbortSignal): AsyncGenerator<CID> {
+    const denylist = this.options.denylist
+    for await (const cid of strategyCids(this.started(), this.blockstore, this.options.strategy, signal)) {
+      if (denylist != null && await denylist.isBlocked(cid)) continue
+      yield cid
+    }
+    await this.pruneProviderRecords(signal).catch(() => 0)
   }
 
   async stop (): Promise<void> {

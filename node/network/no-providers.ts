@@ -1,0 +1,143 @@
+import { NoProvidersError } from '../errors.js'
+import type { Helia } from '@helia/interface'
+import type { Libp2p, PeerId } from '@libp2p/interface'
+import type { CID } from 'multiformats/cid'
+
+/** A bitswap block presence (Helia's want list `presence` event). */
+interface Presence { sender: PeerId, cid: CID, has: boolean }
+
+/** Options for {@link ProviderAbsence}. */
+export interface ProviderAbsenceOptions {
+  /** Helia's bitswap want list, whose `presence` events carry the peers' DONT_HAVE answers. */
+  wantList?: EventTarget
+  /** How long one DHT provider search may run, ms (default 20 s); a search cut short decides nothing. */
+  searchTimeout?: number
+  /** How often the connected peers are compared with the DONT_HAVE answers, ms (default 250). */
+  recheckMs?: number
+  /** How long a want may wait before the search starts, ms (default 500): most blocks arrive sooner. */
+  startDelay?: number
+}
+
+/**
+ * Decides that nobody can provide a block, so that a fetch fails with ERR_NO_PROVIDERS
+ * at once instead of waiting for `Fetch.Timeout` (Kubo's gateway answers 502 then).
+ *
+ * The rule: the node has at least one connected peer, a DHT provider search for the
+ * block ran to completion and found no provider other than this node, and every
+ * connected peer answered the bitswap want with DONT_HAVE. With no peer at all the
+ * fetch keeps waiting (a peer may still connect, and the DHT cannot be asked); a
+ * provider that is found but slow or unreachable, a search that does not finish, or a
+ * connected peer that has not answered leave the fetch to its timeout (ERR_TIMEOUT).
+ */
+export class ProviderAbsence {
+  private readonly helia: Helia & { libp2p: Libp2p }
+  private readonly wantList: EventTarget | undefined
+  private readonly searchTimeout: number
+  private readonly recheckMs: number
+  private readonly startDelay: number
+
+  constructor (helia: Helia & { libp2p: Libp2p }, options: ProviderAbsenceOptions = {}) {
+    this.helia = helia
+    this.wantList = options.wantList
+    this.searchTimeout = options.searchTimeout ?? 20_000
+    this.recheckMs = options.recheckMs ?? 250
+    this.startDelay = options.startDelay ?? 500
+  }
+
+  /**
+   * Rejects with a {@link NoProvidersError} once the rule holds for `cid`; resolves
+   * (deciding nothing) when `signal` aborts or when a provider or a HAVE turns up.
+   */
+  async watch (cid: CID, signal: AbortSignal): Promise<void> {
+    const libp2p = this.helia.libp2p
+    const dontHave = new Set<string>()
+    let someoneHas = false
+    let wake: (() => void) | undefined
+    const onPresence = (evt: Event): void => {
+      const p = (evt as CustomEvent<Presence>).detail
+      if (!sameMultihash(p.cid, cid)) return
+      if (p.has) someoneHas = true
+      else dontHave.add(p.sender.toString())
+      wake?.()
+    }
+    this.wantList?.addEventListener('presence', onPresence)
+    try {
+      await sleep(this.startDelay, signal)
+      await this.connected(signal)
+      // the connected peers are asked first (their DONT_HAVE answers cost nothing); only
+      // when none has the block does the DHT search run, once
+      let searched = false
+      while (!signal.aborted && !someoneHas) {
+        const peers = new Set(libp2p.getConnections().map(c => c.remotePeer.toString()))
+        if (peers.size > 0 && [...peers].every(p => dontHave.has(p))) {
+          if (!searched) {
+            if (!await this.searchFindsNobody(cid, signal)) return
+            searched = true
+            continue // peers may have connected meanwhile
+          }
+          throw new NoProvidersError(`no provider found for block ${cid.toString()}: the DHT lists none and none of the ${peers.size} connected peer${peers.size === 1 ? '' : 's'} has it`)
+        }
+        await new Promise<void>(resolve => {
+          const timer = setTimeout(done, this.recheckMs)
+          function done (): void {
+            clearTimeout(timer)
+            signal.removeEventListener('abort', done)
+            wake = undefined
+            resolve()
+          }
+          wake = done
+          signal.addEventListener('abort', done, { once: true })
+        })
+      }
+    } finally {
+      this.wantList?.removeEventListener('presence', onPresence)
+    }
+  }
+
+  /** True when a provider search ran to its end and found nobody but this node. */
+  private async searchFindsNobody (cid: CID, signal: AbortSignal): Promise<boolean> {
+    const { peerIdFromCID } = await import('@libp2p/peer-id')
+    const self = this.helia.libp2p.peerId
+    const search = AbortSignal.any([signal, AbortSignal.timeout(this.searchTimeout)])
+    try {
+      for await (const provider of this.helia.routing.findProviders(cid, { signal: search })) {
+        if (!peerIdFromCID(provider.id).equals(self)) return false
+      }
+    } catch {
+      return false
+    }
+    return !search.aborted
+  }
+
+  /** Resolves once libp2p has an open connection, or `signal` aborts. */
+  private async connected (signal: AbortSignal): Promise<void> {
+    const libp2p = this.helia.libp2p
+    if (signal.aborted || libp2p.getConnections().length > 0) return
+    await new Promise<void>(resolve => {
+      const done = (): void => {
+        libp2p.removeEventListener('connection:open', done)
+        signal.removeEventListener('abort', done)
+        resolve()
+      }
+      libp2p.addEventListener('connection:open', done)
+      signal.addEventListener('abort', done, { once: true })
+    })
+  }
+}
+
+async function sleep (ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return
+  await new Promise<void>(resolve => {
+    const done = (): void => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done, { once: true })
+  })
+}
+
+function sameMultihash (a: CID, b: CID): boolean {
+  return Buffer.from(a.multihash.bytes).equals(b.multihash.bytes)
+}
