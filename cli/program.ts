@@ -79,6 +79,25 @@ function readOptions (command: Command, raw: Record<string, unknown>): Options {
   return options
 }
 
+/**
+ * The command's options and the global ones. A command's own option shadows a global
+ * option of the same name (`config --json` means a JSON value, not NDJSON output):
+ * commander hands such a flag to the program wherever it stands, so it is taken back here.
+ */
+function ownOptions (command: Command, self: Commander): [Options, GlobalOptions] {
+  const ancestors: Commander[] = []
+  for (let c = self.parent; c != null; c = c.parent) ancestors.unshift(c)
+  const globals: Record<string, unknown> = Object.assign({}, ...ancestors.map(c => c.opts()))
+  const own = self.opts()
+  for (const spec of command.options) {
+    const key = camel(spec.name)
+    if (!(key in globals)) continue
+    if (self.getOptionValueSource(key) !== 'cli' && globals[key] !== undefined) own[key] = globals[key]
+    delete globals[key]
+  }
+  return [readOptions(command, own), globals as GlobalOptions]
+}
+
 /** Runs one table command from parsed CLI arguments. */
 async function runCommand (command: Command, args: string[], options: Options, globals: GlobalOptions): Promise<void> {
   const timeoutMs = globals.timeout != null ? parseTimeout(globals.timeout) : undefined
@@ -144,7 +163,8 @@ export function buildProgram (): Commander {
     const words = command.path
     let parent = program
     for (const word of words.slice(0, -1)) parent = subcommand(parent, word)
-    const cmd = parent.command(words[words.length - 1] as string).description(command.description).exitOverride()
+    // a group (`config show`, …) and a command of its own (`config KEY`) share one commander command
+    const cmd = subcommand(parent, words[words.length - 1] as string).description(command.description).exitOverride()
     for (const arg of command.args) {
       const name = `${arg.name}${arg.variadic === true ? '...' : ''}`
       cmd.argument(arg.required === true && arg.kind !== 'file' ? `<${name}>` : `[${name}]`, arg.description)
@@ -152,8 +172,7 @@ export function buildProgram (): Commander {
     for (const spec of command.options) addOption(cmd, spec)
     cmd.action(async (...params: unknown[]) => {
       const self = params[params.length - 1] as Commander
-      const args = self.args
-      await runCommand(command, args, readOptions(command, self.opts()), self.optsWithGlobals<GlobalOptions>())
+      await runCommand(command, self.args, ...ownOptions(command, self))
     })
   }
   for (const register of cliOnlyCommands) register(program)

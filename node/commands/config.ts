@@ -1,7 +1,9 @@
 import { getConfigValue, redactConfig, setConfigValue, applyProfile } from '../../config/config.js'
 import { isProfileName, profileNames } from '../../config/profiles.js'
 import { UsageError } from '../errors.js'
-import { valuesCommand } from './command.js'
+import { valuesCommand, type Options } from './command.js'
+import type { Config } from '../../config/config.js'
+import type { CairnNode } from '../node.js'
 
 const asText = (value: unknown): string => typeof value === 'string' ? value : JSON.stringify(value, null, 2)
 
@@ -19,15 +21,66 @@ export const configShow = valuesCommand<unknown>({
 /** Kubo's `config KEY` answer shape. */
 export interface ConfigEntry { Key: string, Value: unknown }
 
+/** Reads one config value; the private key is never given out. */
+function readEntry (config: Config, key: string): ConfigEntry {
+  if (key === 'Identity.PrivKey') throw new UsageError('Identity.PrivKey is not shown')
+  return { Key: key, Value: getConfigValue(config, key) }
+}
+
+/** Sets one config value (`value` as {@link setConfigValue} reads it), saves the config, and reads the value back. */
+async function writeEntry (node: CairnNode, key: string, value: string): Promise<ConfigEntry> {
+  const next = setConfigValue(node.config, key, value)
+  await node.repo.saveConfig(next)
+  return { Key: key, Value: getConfigValue(next, key) }
+}
+
+/**
+ * The value text of Kubo's `config KEY VALUE`: a string as it is, unless `--json`
+ * (parsed as JSON) or `--bool` (true or false) says otherwise. Given as JSON text, the
+ * way {@link setConfigValue} reads its value.
+ */
+function kuboValue (value: string, options: Options): string {
+  if (options.json === true && options.bool === true) throw new UsageError('--json and --bool cannot be used together')
+  if (options.bool === true) {
+    if (value !== 'true' && value !== 'false') throw new UsageError(`--bool takes true or false, not "${value}"`)
+    return value
+  }
+  if (options.json === true) {
+    try {
+      JSON.parse(value)
+    } catch {
+      throw new UsageError(`--json: "${value}" is not valid JSON`)
+    }
+    return value
+  }
+  return JSON.stringify(value)
+}
+
+export const config = valuesCommand<ConfigEntry>({
+  path: ['config'],
+  description: 'Print a config value by its dotted key, or set it (a string; JSON with --json, true/false with --bool), as Kubo\'s `ipfs config KEY [VALUE]`',
+  args: [
+    { name: 'key', description: 'e.g. Addresses.Gateway', required: true },
+    { name: 'value', description: 'the new value' }
+  ],
+  options: [
+    { name: 'json', type: 'boolean', description: 'the value is JSON (e.g. ["a"], 5, {"k":1})' },
+    { name: 'bool', type: 'boolean', description: 'the value is true or false' }
+  ],
+  async * run ({ node }, { args, options }) {
+    const [key, value] = args as [string, string | undefined]
+    yield value === undefined ? readEntry(node.config, key) : await writeEntry(node, key, kuboValue(value, options))
+  },
+  text: value => asText(value.Value)
+})
+
 export const configGet = valuesCommand<ConfigEntry>({
   path: ['config', 'get'],
   description: 'Print one config value by its dotted key',
   args: [{ name: 'key', description: 'e.g. Addresses.Gateway', required: true }],
   options: [],
   async * run ({ node }, { args }) {
-    const key = args[0] as string
-    if (key === 'Identity.PrivKey') throw new UsageError('Identity.PrivKey is not shown')
-    yield { Key: key, Value: getConfigValue(node.config, key) }
+    yield readEntry(node.config, args[0] as string)
   },
   text: value => asText(value.Value)
 })
@@ -42,9 +95,7 @@ export const configSet = valuesCommand<ConfigEntry>({
   options: [],
   async * run ({ node }, { args }) {
     const [key, value] = args as [string, string]
-    const next = setConfigValue(node.config, key, value)
-    await node.repo.saveConfig(next)
-    yield { Key: key, Value: getConfigValue(next, key) }
+    yield await writeEntry(node, key, value)
   },
   text: () => undefined
 })

@@ -1,4 +1,4 @@
-import { configGet, configProfileApply, configSet, configShow } from './config.js'
+import { config, configGet, configProfileApply, configSet, configShow } from './config.js'
 import { id } from './id.js'
 import { dagExport, dagImport } from './dag.js'
 import { pinAdd, pinLs, pinRm, pinUpdate, pinVerify } from './pin.js'
@@ -42,6 +42,7 @@ export const commands: Command[] = [
   statsBitswap,
   bitswapStat,
   bitswapLedger,
+  config,
   configShow,
   configGet,
   configSet,

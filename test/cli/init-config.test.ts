@@ -50,6 +50,28 @@ test('config set validates against the schema and names the bad key', async t =>
   t.is((await cliText(['config', 'get', 'Gateway.NoFetch'], { repo })).trim(), 'true')
 })
 
+test('config KEY prints a value and config KEY VALUE sets it, as Kubo: a string unless --json or --bool', async t => {
+  const { repo, cleanup } = await tempRepo()
+  t.teardown(cleanup)
+  t.is(await cliText(['config', 'Addresses.Gateway'], { repo }), '/ip4/127.0.0.1/tcp/8080\n')
+  await cliText(['config', 'Addresses.Gateway', '/ip4/127.0.0.1/tcp/8082'], { repo })
+  t.is((await cliText(['config', 'get', 'Addresses.Gateway'], { repo })).trim(), '/ip4/127.0.0.1/tcp/8082')
+  // without --bool, "true" is a string, which the schema refuses for a boolean
+  const asString = await runCli(['config', 'Gateway.NoFetch', 'true'], { repo })
+  t.is(asString.code, 1)
+  t.regex(asString.stderr, /Gateway\.NoFetch/)
+  await cliText(['config', '--bool', 'Gateway.NoFetch', 'true'], { repo })
+  t.is(await cliText(['config', 'Gateway.NoFetch'], { repo }), 'true\n')
+  await cliText(['config', 'Addresses.Swarm', '["/ip4/127.0.0.1/tcp/4012"]', '--json'], { repo })
+  t.deepEqual(JSON.parse(await cliText(['config', 'Addresses.Swarm'], { repo })), ['/ip4/127.0.0.1/tcp/4012'])
+  for (const bad of [['--bool', 'Gateway.NoFetch', 'yes'], ['--json', 'Addresses.Swarm', '[oops'], ['--json', '--bool', 'Gateway.NoFetch', 'true']]) {
+    const result = await runCli(['config', ...bad], { repo })
+    t.is(result.code, 2, bad.join(' '))
+  }
+  // the subcommands still win over a key of the same name
+  t.regex(await cliText(['config', 'show'], { repo }), /"Addresses"/)
+})
+
 test('config show hides the private key; local profile is loopback only', async t => {
   const { repo, cleanup } = await tempRepo()
   t.teardown(cleanup)

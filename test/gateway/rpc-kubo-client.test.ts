@@ -78,6 +78,19 @@ test('kubo-rpc-client pin.add and pin.ls see the same pins as the node', async t
   t.is(one[0]?.type, 'recursive')
 })
 
+test('kubo-rpc-client config.get and config.set use /api/v0/config KEY [VALUE] with bool and json values', async t => {
+  t.is(await client.config.get('Addresses.Gateway'), served.node.config.Addresses.Gateway)
+  await client.config.set('Addresses.Gateway', '/ip4/127.0.0.1/tcp/8091')
+  t.is(await client.config.get('Addresses.Gateway'), '/ip4/127.0.0.1/tcp/8091')
+  await client.config.set('Gateway.NoFetch', true) // sent with bool=true
+  t.is(await client.config.get('Gateway.NoFetch'), true)
+  await client.config.set('Addresses.Swarm', ['/ip4/127.0.0.1/tcp/4011']) // sent with json=true
+  t.deepEqual(await client.config.get('Addresses.Swarm'), ['/ip4/127.0.0.1/tcp/4011'])
+  t.deepEqual(served.node.config.Addresses.Swarm, ['/ip4/127.0.0.1/tcp/4011'])
+  await t.throwsAsync(client.config.get('Identity.PrivKey'), { message: /not shown/ })
+  await t.throwsAsync(client.config.set('Gateway.NoFetch', 'maybe'), { message: /Gateway\.NoFetch/ })
+})
+
 test('kubo-rpc-client sees Kubo-shaped errors: a bad CID and an unknown endpoint', async t => {
   const bad = await t.throwsAsync(text(client.cat('not-a-cid')))
   t.regex(bad?.message ?? '', /invalid CID "not-a-cid"/)
