@@ -2,7 +2,8 @@ import { CorruptBlockError, NotPinnedError, UsageError } from '../errors.js'
 import { parseCid } from '../content/content-path.js'
 import { addPin, findIndirect, indirectPins, listPins, pinOf, removePin, verifyPins, type PinVerifyResult } from '../pins/pins.js'
 import { blockKey } from '../repo/block-files.js'
-import { valuesCommand } from './command.js'
+import { valuesCommand, type Options } from './command.js'
+import type { CairnNode } from '../node.js'
 
 /** Kubo's `pin add` / `pin rm` answer: the CIDs pinned or unpinned. */
 export interface PinsResult { Pins: string[] }
@@ -17,6 +18,9 @@ export interface PinLsEntry {
   Type: string
   Name: string
 }
+
+/** `pin ls` without `--stream` (Kubo's shape): every pin at once, keyed by CID. */
+export interface PinLsKeys { Keys: Record<string, { Type: string, Name: string }> }
 
 const PROGRESS_EVERY = 256
 const pinTypes = ['all', 'recursive', 'direct', 'indirect'] as const
@@ -71,54 +75,68 @@ export const pinRm = valuesCommand<PinsResult>({
   text: value => value.Pins.map(cid => `unpinned ${cid}`).join('\n')
 })
 
-export const pinLs = valuesCommand<PinLsEntry>({
+/** The lines of `pin ls`, one per pin. */
+async function * pinLines (node: CairnNode, signal: AbortSignal, args: string[], options: Options): AsyncGenerator<PinLsEntry> {
+  const type = typeof options.type === 'string' ? options.type : 'all'
+  if (!(pinTypes as readonly string[]).includes(type)) {
+    throw new UsageError(`invalid --type "${type}" (one of ${pinTypes.join(', ')})`)
+  }
+  const nameFilter = typeof options.name === 'string' ? options.name : undefined
+  const named = (name: string | undefined): boolean => nameFilter == null || (name ?? '').includes(nameFilter)
+  if (args.length > 0) {
+    for (const cid of args.map(parseCid)) {
+      const pin = await pinOf(node, cid, signal)
+      if (pin != null && (type === 'all' || type === pin.type)) {
+        if (named(pin.name)) yield { Cid: cid.toString(), Type: pin.type, Name: pin.name ?? '' }
+        continue
+      }
+      const through = type === 'all' || type === 'indirect' ? await findIndirect(node, cid, signal) : undefined
+      if (through == null) throw new NotPinnedError(`path '${cid.toString()}' is not pinned${type !== 'all' ? ` (as ${type})` : ''}`)
+      if (named(undefined)) yield { Cid: cid.toString(), Type: `indirect through ${through.toString()}`, Name: '' }
+    }
+    return
+  }
+  // as Kubo: with `all`, a block that is pinned directly is listed as direct, not again as indirect
+  const listed = new Set<string>()
+  if (type !== 'indirect') {
+    for await (const pin of listPins(node, signal)) {
+      if ((type === 'all' || type === pin.type) && named(pin.name)) {
+        listed.add(blockKey(pin.cid.multihash))
+        yield { Cid: pin.cid.toString(), Type: pin.type, Name: pin.name ?? '' }
+      }
+    }
+  }
+  if ((type === 'all' || type === 'indirect') && nameFilter == null) {
+    for await (const { cid } of indirectPins(node, signal)) {
+      if (!listed.has(blockKey(cid.multihash))) yield { Cid: cid.toString(), Type: 'indirect', Name: '' }
+    }
+  }
+}
+
+export const pinLs = valuesCommand<PinLsEntry | PinLsKeys>({
   path: ['pin', 'ls'],
   description: 'List pins: `<cid> <type> [name]` (type all, recursive, direct or indirect)',
   args: [{ name: 'cid', description: 'only these CIDs (says how each is pinned)', variadic: true }],
   options: [
     { name: 'type', short: 't', type: 'string', default: 'all', description: 'all | recursive | direct | indirect' },
     { name: 'name', short: 'n', type: 'string', description: 'only pins whose name contains this' },
-    { name: 'quiet', short: 'q', type: 'boolean', description: 'print only the CIDs' }
+    { name: 'quiet', short: 'q', type: 'boolean', description: 'print only the CIDs' },
+    { name: 'stream', short: 's', type: 'boolean', description: 'give each pin as it is found ({Cid, Type, Name}); without it, one {Keys} object once all are found (Kubo)' }
   ],
   async * run ({ node, signal }, { args, options }) {
-    const type = typeof options.type === 'string' ? options.type : 'all'
-    if (!(pinTypes as readonly string[]).includes(type)) {
-      throw new UsageError(`invalid --type "${type}" (one of ${pinTypes.join(', ')})`)
-    }
-    const nameFilter = typeof options.name === 'string' ? options.name : undefined
-    const named = (name: string | undefined): boolean => nameFilter == null || (name ?? '').includes(nameFilter)
-    if (args.length > 0) {
-      for (const cid of args.map(parseCid)) {
-        const pin = await pinOf(node, cid, signal)
-        if (pin != null && (type === 'all' || type === pin.type)) {
-          if (named(pin.name)) yield { Cid: cid.toString(), Type: pin.type, Name: pin.name ?? '' }
-          continue
-        }
-        const through = type === 'all' || type === 'indirect' ? await findIndirect(node, cid, signal) : undefined
-        if (through == null) throw new NotPinnedError(`path '${cid.toString()}' is not pinned${type !== 'all' ? ` (as ${type})` : ''}`)
-        if (named(undefined)) yield { Cid: cid.toString(), Type: `indirect through ${through.toString()}`, Name: '' }
-      }
+    const lines = pinLines(node, signal, args, options)
+    if (options.stream === true) {
+      yield * lines
       return
     }
-    // as Kubo: with `all`, a block that is pinned directly is listed as direct, not again as indirect
-    const listed = new Set<string>()
-    if (type !== 'indirect') {
-      for await (const pin of listPins(node, signal)) {
-        if ((type === 'all' || type === pin.type) && named(pin.name)) {
-          listed.add(blockKey(pin.cid.multihash))
-          yield { Cid: pin.cid.toString(), Type: pin.type, Name: pin.name ?? '' }
-        }
-      }
-    }
-    if ((type === 'all' || type === 'indirect') && nameFilter == null) {
-      for await (const { cid } of indirectPins(node, signal)) {
-        if (!listed.has(blockKey(cid.multihash))) yield { Cid: cid.toString(), Type: 'indirect', Name: '' }
-      }
-    }
+    const keys: PinLsKeys['Keys'] = {}
+    for await (const line of lines) keys[line.Cid] = { Type: line.Type, Name: line.Name }
+    yield { Keys: keys }
   },
   text (value, options) {
-    if (options.quiet === true) return value.Cid
-    return value.Name !== '' ? `${value.Cid} ${value.Type} ${value.Name}` : `${value.Cid} ${value.Type}`
+    const lines = 'Keys' in value ? Object.entries(value.Keys).map(([Cid, pin]) => ({ Cid, ...pin })) : [value]
+    if (lines.length === 0) return undefined
+    return lines.map(line => options.quiet === true ? line.Cid : line.Name !== '' ? `${line.Cid} ${line.Type} ${line.Name}` : `${line.Cid} ${line.Type}`).join('\n')
   }
 })
 

@@ -40,7 +40,13 @@ test('pin add pins recursively or directly, with a name, and pin ls shows each t
   t.true(lines(await cliText(['pin', 'ls', '--type', 'indirect'], { repo })).includes(`${hello} indirect`))
   t.deepEqual(lines(await cliText(['pin', 'ls', '--name', 'photos'], { repo })), [`${root} recursive photos 2026`])
   t.deepEqual(lines(await cliText(['pin', 'ls', '--name', 'nothing-like-it'], { repo })), [])
-  t.deepEqual(JSON.parse(await cliText(['pin', 'ls', '--type', 'recursive', '--json'], { repo })), { Cid: root, Type: 'recursive', Name: 'photos 2026' })
+  // --json as Kubo: one {Keys} object, or with --stream one {Cid, Type, Name} per pin
+  t.deepEqual(JSON.parse(await cliText(['pin', 'ls', '--type', 'recursive', '--json'], { repo })), { Keys: { [root]: { Type: 'recursive', Name: 'photos 2026' } } })
+  t.deepEqual(JSON.parse(await cliText(['pin', 'ls', '--type', 'recursive', '--json', '--stream'], { repo })), { Cid: root, Type: 'recursive', Name: 'photos 2026' })
+  const keys = (JSON.parse(await cliText(['pin', 'ls', '--json'], { repo })) as { Keys: Record<string, { Type: string }> }).Keys
+  t.deepEqual(Object.keys(keys).sort(), all.map(line => line.split(' ')[0]).sort())
+  t.is(keys[hello]?.Type, 'direct')
+  t.deepEqual(lines(await cliText(['pin', 'ls', '--json', '-s'], { repo })).map(l => (JSON.parse(l) as { Cid: string }).Cid).sort(), Object.keys(keys).sort())
 })
 
 test('pin ls <cid> says how a CID is pinned, and fails for one that is not', async t => {

@@ -99,7 +99,7 @@ test('options take Kubo\'s names, booleans as true/false, and unknown ones are i
   t.is(modern.at(-1)?.Hash, 'bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4')
   const legacy = await addText(shared, 'hello.txt', 'hello world\n', [['cid-version', '0'], ['pin', 'false']])
   t.is(legacy.at(-1)?.Hash, 'QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o')
-  const pins = await (await shared.post('pin/ls', [['type', 'recursive']])).text()
+  const pins = await (await shared.post('pin/ls', [['type', 'recursive'], ['stream', 'true']])).text()
   t.false(pins.includes('QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o'))
 })
 
@@ -174,14 +174,14 @@ test.serial('a huge upload cut off midway leaves no pin and the server keeps ser
   req.destroy()
   await new Promise(resolve => setTimeout(resolve, 300))
 
-  const pins = await shared.post('pin/ls', [['type', 'recursive']])
+  const pins = await shared.post('pin/ls', [['type', 'recursive'], ['stream', 'true']])
   t.is(pins.status, 200)
   const before = await pins.text()
   const id = await shared.post('id')
   t.is(id.status, 200)
   const added = await addText(shared, 'after.txt', 'still serving\n')
   t.is(added.length, 1)
-  const after = await (await shared.post('pin/ls', [['type', 'recursive']])).text()
+  const after = await (await shared.post('pin/ls', [['type', 'recursive'], ['stream', 'true']])).text()
   // the only new recursive pin is the small file added afterwards
   const newPins = after.trim().split('\n').filter(line => line !== '' && !before.includes(line))
   t.deepEqual(newPins.map(l => (JSON.parse(l) as { Cid: string }).Cid), [added[0]?.Hash])
@@ -263,7 +263,7 @@ test('Kubo\'s timeout option bounds any call: before the first value it is an er
 })
 
 test.serial('malformed multipart bodies are 400s that name the problem, and pin nothing', async t => {
-  const before = await (await shared.post('pin/ls', [['type', 'recursive']])).text()
+  const before = await (await shared.post('pin/ls', [['type', 'recursive'], ['stream', 'true']])).text()
   const noBoundary = await shared.post('add', [], { body: 'x', headers: { 'content-type': 'multipart/form-data' } })
   t.is(noBoundary.status, 400)
   t.regex(((await noBoundary.json()) as { Message: string }).Message, /bad multipart body/)
@@ -276,5 +276,5 @@ test.serial('malformed multipart bodies are 400s that name the problem, and pin 
   })
   t.is(badName.status, 400)
   t.regex(((await badName.json()) as { Message: string }).Message, /bad multipart filename/)
-  t.is(await (await shared.post('pin/ls', [['type', 'recursive']])).text(), before)
+  t.is(await (await shared.post('pin/ls', [['type', 'recursive'], ['stream', 'true']])).text(), before)
 })

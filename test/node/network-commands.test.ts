@@ -29,7 +29,7 @@ test('pin add, ls and dag export fetch content that only another node holds', as
 
   // pin add walks the whole DAG from the network and keeps it
   t.deepEqual((await drain(pinAdd, pinner, [dir])).at(-1), { Pins: [dir] })
-  const pins = await drain(pinLs, pinner, [], { type: 'recursive' }) as Array<{ Cid: string }>
+  const pins = await drain(pinLs, pinner, [], { type: 'recursive', stream: true }) as Array<{ Cid: string }>
   t.deepEqual(pins.map(p => p.Cid), [dir])
 
   // ls reads the directory, dag export the whole DAG as a CAR
