@@ -2,21 +2,25 @@ import { createReadStream } from 'node:fs'
 import { lstat, readdir, readlink } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { InputFileError, UsageError } from '../node/errors.js'
-import type { InputEntry, Options } from '../node/commands/command.js'
+import type { InputEntry, OptionSpec, Options } from '../node/commands/command.js'
 
 /**
  * Turns local path arguments into the input stream a command reads: files as they are,
  * directories walked (with `recursive`; hidden entries only with `hidden`), `-` as stdin.
+ * `recursive` is the command's option of that name, if it has one: named in the error
+ * for a directory given without it.
  * Everything is checked before the first entry is yielded, so a missing path fails
  * before any work starts.
  */
-export async function localInputs (paths: string[], options: Options): Promise<AsyncIterable<InputEntry>> {
+export async function localInputs (paths: string[], options: Options, recursive?: OptionSpec): Promise<AsyncIterable<InputEntry>> {
   for (const path of paths) {
     if (path === '-') continue
     const info = await lstat(path).catch(() => undefined)
     if (info == null) throw new InputFileError(`${path}: no such file or directory`)
     if (info.isDirectory() && options.recursive !== true) {
-      throw new UsageError(`${path} is a directory, use -r to add directories`)
+      // the hint only for a command that has the option
+      const flag = recursive == null ? undefined : recursive.short != null ? `-${recursive.short}` : `--${recursive.name}`
+      throw new UsageError(`${path} is a directory${flag != null ? `, use ${flag} to include directories` : ''}`)
     }
   }
   return walkAll(paths, options)

@@ -106,7 +106,7 @@ async function runCommand (command: Command, args: string[], options: Options, g
   if (fileArg != null) {
     const paths = args.length > 0 ? args : (stdinIsPiped() ? ['-'] : [])
     if (paths.length === 0) throw new UsageError(`argument "${fileArg.name}" is required`)
-    call.inputs = await localInputs(paths, options)
+    call.inputs = await localInputs(paths, options, command.options.find(o => o.name === 'recursive'))
     call.args = paths
   }
 

@@ -64,6 +64,17 @@ test('dag import of a CAR whose DAG is incomplete fails to pin, offline, and lea
   t.deepEqual(await pinLines(repo), [])
 })
 
+test('dag import of a directory says it is one, without add\'s -r hint (dag import has no -r)', async t => {
+  const { repo, cleanup } = await tempRepo()
+  t.teardown(cleanup)
+  const dir = await tempDir()
+  t.teardown(dir.cleanup)
+  const result = await runCli(['dag', 'import', dir.path], { repo })
+  t.is(result.code, 2)
+  t.is(result.stderr, `Error: ${dir.path} is a directory\n`)
+  t.deepEqual(await pinLines(repo), [])
+})
+
 test('dag import reads a CAR from stdin', async t => {
   const { repo, cleanup } = await tempRepo()
   t.teardown(cleanup)
