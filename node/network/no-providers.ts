@@ -16,7 +16,12 @@ export interface ProviderAbsenceOptions {
   recheckMs?: number
   /** How long a want may wait before the search starts, ms (default 500): most blocks arrive sooner. */
   startDelay?: number
+  /** How long a peer's DONT_HAVE for a block is remembered, ms (default 60 s). */
+  dontHaveTtl?: number
 }
+
+/** DONT_HAVE answers remembered for at most this many blocks. */
+const maxRemembered = 10_000
 
 /**
  * Decides that nobody can provide a block, so that a fetch fails with ERR_NO_PROVIDERS
@@ -35,6 +40,13 @@ export class ProviderAbsence {
   private readonly searchTimeout: number
   private readonly recheckMs: number
   private readonly startDelay: number
+  private readonly dontHaveTtl: number
+  /**
+   * Recent DONT_HAVE answers: multihash → peer → when. A peer answers DONT_HAVE once per
+   * want it holds, and Helia's bitswap never sends the cancel that would clear it there,
+   * so a second fetch of the same block hears no new answer from that peer.
+   */
+  private readonly dontHave = new Map<string, Map<string, number>>()
 
   constructor (helia: Helia & { libp2p: Libp2p }, options: ProviderAbsenceOptions = {}) {
     this.helia = helia
@@ -42,6 +54,31 @@ export class ProviderAbsence {
     this.searchTimeout = options.searchTimeout ?? 20_000
     this.recheckMs = options.recheckMs ?? 250
     this.startDelay = options.startDelay ?? 500
+    this.dontHaveTtl = options.dontHaveTtl ?? 60_000
+    this.wantList?.addEventListener('presence', evt => {
+      const p = (evt as CustomEvent<Presence>).detail
+      const key = Buffer.from(p.cid.multihash.bytes).toString('base64')
+      if (p.has) {
+        this.dontHave.delete(key)
+        return
+      }
+      let peers = this.dontHave.get(key)
+      if (peers == null) {
+        if (this.dontHave.size >= maxRemembered) {
+          const oldest = this.dontHave.keys().next()
+          if (oldest.done !== true) this.dontHave.delete(oldest.value)
+        }
+        peers = new Map()
+        this.dontHave.set(key, peers)
+      }
+      peers.set(p.sender.toString(), Date.now())
+    })
+  }
+
+  /** True when `peer` answered DONT_HAVE for the block (keyed by multihash) within the TTL. */
+  private saidDontHave (key: string, peer: string): boolean {
+    const at = this.dontHave.get(key)?.get(peer)
+    return at != null && Date.now() - at < this.dontHaveTtl
   }
 
   /**
@@ -50,14 +87,13 @@ export class ProviderAbsence {
    */
   async watch (cid: CID, signal: AbortSignal): Promise<void> {
     const libp2p = this.helia.libp2p
-    const dontHave = new Set<string>()
+    const key = Buffer.from(cid.multihash.bytes).toString('base64')
     let someoneHas = false
     let wake: (() => void) | undefined
     const onPresence = (evt: Event): void => {
       const p = (evt as CustomEvent<Presence>).detail
       if (!sameMultihash(p.cid, cid)) return
       if (p.has) someoneHas = true
-      else dontHave.add(p.sender.toString())
       wake?.()
     }
     this.wantList?.addEventListener('presence', onPresence)
@@ -69,7 +105,7 @@ export class ProviderAbsence {
       let searched = false
       while (!signal.aborted && !someoneHas) {
         const peers = new Set(libp2p.getConnections().map(c => c.remotePeer.toString()))
-        if (peers.size > 0 && [...peers].every(p => dontHave.has(p))) {
+        if (peers.size > 0 && [...peers].every(p => this.saidDontHave(key, p))) {
           if (!searched) {
             if (!await this.searchFindsNobody(cid, signal)) return
             searched = true
