@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { Readable } from 'node:stream'
 
@@ -16,4 +16,41 @@ export async function runCairn (args: string[], env: Record<string, string>, inp
   const code = await new Promise<number | null>(resolve => child.on('close', resolve))
   if (code !== 0) throw new Error(`cairn ${args.join(' ')} exited ${String(code)}: ${err}`)
   return out
+}
+
+/** A long-running CLI process (daemon, gateway) and what it printed before "Daemon is ready". */
+export interface CairnServer {
+  output: string
+  stop(): Promise<void>
+}
+
+/** Starts `cairn daemon` / `cairn gateway` and waits (at most 60 s) until it says it is ready. */
+export async function startCairnServer (args: string[], env: Record<string, string>): Promise<CairnServer> {
+  const child: ChildProcess = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => { child.kill('SIGTERM'); reject(new Error(`cairn ${args.join(' ')} not ready in 60 s: ${output}`)) }, 60_000)
+    child.stdout?.on('data', (b: Buffer) => {
+      output += b.toString()
+      if (output.includes('Daemon is ready')) { clearTimeout(timer); resolve() }
+    })
+    child.stderr?.on('data', (b: Buffer) => { output += b.toString() })
+    child.on('exit', code => { clearTimeout(timer); reject(new Error(`cairn ${args.join(' ')} exited ${String(code)}: ${output}`)) })
+  })
+  return {
+    output,
+    async stop () {
+      child.removeAllListeners('exit')
+      const exited = new Promise(resolve => child.on('exit', resolve))
+      child.kill('SIGTERM')
+      await exited
+    }
+  }
+}
+
+/** The first `<label> listening on <multiaddr>` address printed, as host and port. */
+export function listeningOn (output: string, label: string): { host: string, port: number } {
+  const match = new RegExp(`${label} listening on /ip[46]/([^/]+)/tcp/(\\d+)`).exec(output)
+  if (match == null) throw new Error(`no "${label} listening on" line in: ${output}`)
+  return { host: match[1] as string, port: Number(match[2]) }
 }
