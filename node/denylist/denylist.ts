@@ -68,6 +68,16 @@ export class Denylist {
   }
 
   /**
+   * The answer of {@link isBlocked} without waiting when the lists were read within
+   * `recheckMs`; undefined when they are due a re-read (then call {@link isBlocked}).
+   * For hot paths such as bitswap serving peers.
+   */
+  isBlockedNow (cid: CID, path: readonly string[] = []): boolean | undefined {
+    if (Date.now() - this.checkedAt >= this.recheckMs) return undefined
+    return this.match(cid, path) != null
+  }
+
+  /**
    * Throws a {@link BlockedContentError} (its `status` 410, or what the list asks for)
    * when `cid`/`path` is blocked: what fetch, provide and serve paths call.
    */

@@ -130,7 +130,8 @@ function refuseToServeBlocked (engine: BitswapInternals['bitswap'], denylist: De
   const guarded = new Proxy(store, {
     get (target, prop, receiver) {
       if (prop === 'has') {
-        return async (cid: CID, opts?: { signal?: AbortSignal }) => !await denylist.isBlocked(cid) && await target.has(cid, opts)
+        // no extra wait on the serving path while the lists are fresh (re-read once a second)
+        return async (cid: CID, opts?: { signal?: AbortSignal }) => (denylist.isBlockedNow(cid) ?? await denylist.isBlocked(cid)) ? false : target.has(cid, opts)
       }
       const value: unknown = Reflect.get(target, prop, receiver)
       return typeof value === 'function' ? value.bind(target) : value
