@@ -60,7 +60,8 @@ function limitRetrieve (retrieve: Retrieve, options: FetchOptions, hooks: Retrie
     try {
       const block = retrieve(cid, { ...opts, signal })
       if (hooks.absence == null) return await block
-      // the watch resolves only when the fetch is over; it rejects when nobody has the block
+      // the watch rejects with ERR_NO_PROVIDERS when nobody has the block; when it ends
+      // without deciding (a provider found, the fetch over) the block is awaited as usual
       return await Promise.race([block, hooks.absence.watch(cid, signal).then(async () => await block)])
     } catch (err) {
       if (err instanceof NoProvidersError) throw err
