@@ -101,7 +101,7 @@ export function fetchMixin (options: FetchOptions): { name: string, start: (heli
       const search = new ProviderSearch(online, {
         ...(engine != null ? { rebroadcast: () => { rebroadcastWantlist(engine) } } : {})
       })
-      const absence = new ProviderAbsence(online, engine != null ? { wantList: engine.wantList } : {})
+      const absence = new ProviderAbsence(online, engine != null ? { wantList: engine.wantList, rebroadcast: () => { rebroadcastWantlist(engine) } } : {})
       if (engine != null) refuseToServeBlocked(engine, options.denylist)
       for (const broker of blockBrokers(helia)) {
         if ((broker as { cairnLimited?: boolean }).cairnLimited === true) continue

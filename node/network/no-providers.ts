@@ -18,6 +18,11 @@ export interface ProviderAbsenceOptions {
   startDelay?: number
   /** How long a peer's DONT_HAVE for a block is remembered, ms (default 60 s). */
   dontHaveTtl?: number
+  /**
+   * Sends the wantlist again, asking for DONT_HAVE: a peer that connected after a want
+   * was made got it without that request and stays silent.
+   */
+  rebroadcast?: () => void
 }
 
 /** DONT_HAVE answers remembered for at most this many blocks. */
@@ -41,6 +46,8 @@ export class ProviderAbsence {
   private readonly recheckMs: number
   private readonly startDelay: number
   private readonly dontHaveTtl: number
+  private readonly rebroadcast: (() => void) | undefined
+  private lastRebroadcast = 0
   /**
    * Recent DONT_HAVE answers: multihash → peer → when. A peer answers DONT_HAVE once per
    * want it holds, and Helia's bitswap never sends the cancel that would clear it there,
@@ -55,6 +62,7 @@ export class ProviderAbsence {
     this.recheckMs = options.recheckMs ?? 250
     this.startDelay = options.startDelay ?? 500
     this.dontHaveTtl = options.dontHaveTtl ?? 60_000
+    this.rebroadcast = options.rebroadcast
     this.wantList?.addEventListener('presence', evt => {
       const p = (evt as CustomEvent<Presence>).detail
       const key = Buffer.from(p.cid.multihash.bytes).toString('base64')
@@ -103,6 +111,7 @@ export class ProviderAbsence {
       // the connected peers are asked first (their DONT_HAVE answers cost nothing); only
       // when none has the block does the DHT search run, once
       let searched = false
+      let asked = false
       while (!signal.aborted && !someoneHas) {
         const peers = new Set(libp2p.getConnections().map(c => c.remotePeer.toString()))
         if (peers.size > 0 && [...peers].every(p => this.saidDontHave(key, p))) {
@@ -112,6 +121,14 @@ export class ProviderAbsence {
             continue // peers may have connected meanwhile
           }
           throw new NoProvidersError(`no provider found for block ${cid.toString()}: the DHT lists none and none of the ${peers.size} connected peer${peers.size === 1 ? '' : 's'} has it`)
+        }
+        if (!asked && peers.size > 0) {
+          // once per watch, and at most once a second for the whole node
+          asked = true
+          if (Date.now() - this.lastRebroadcast > 1_000) {
+            this.lastRebroadcast = Date.now()
+            this.rebroadcast?.()
+          }
         }
         await new Promise<void>(resolve => {
           const timer = setTimeout(done, this.recheckMs)
