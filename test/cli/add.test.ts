@@ -1,9 +1,9 @@
 import test from 'ava'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { cliText, runCli, tempDir, tempRepo } from '../helpers/cli.js'
+import { cliText, runCli } from '../helpers/cli.js'
 import { deterministicChunks } from '../helpers/deterministic-data.js'
-import { writeKnownAnswerInputs } from '../fixtures/unixfs-trees.js'
+import { knownAnswerWorkspace as setup } from '../fixtures/unixfs-trees.js'
 
 /*
  * Known answers, from independent implementations (never from Cairn's own output):
@@ -29,14 +29,6 @@ const legacy = {
   deep: 'QmSrdC9o6uQcccJXETSzbC5C6TJWEtE1YKAH66ERFramN8'
 }
 
-async function setup (t: { teardown(fn: () => Promise<void>): void }): Promise<{ repo: string, dir: string }> {
-  const { repo, cleanup } = await tempRepo()
-  t.teardown(cleanup)
-  const dir = await tempDir()
-  t.teardown(dir.cleanup)
-  await writeKnownAnswerInputs(dir.path)
-  return { repo, dir: dir.path }
-}
 
 const lines = (text: string): string[] => text.split('\n').filter(l => l !== '')
 

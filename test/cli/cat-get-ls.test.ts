@@ -10,20 +10,16 @@ import { openRepo } from '../../node/repo/repo.js'
 import { blockFiles, blockKey } from '../../node/repo/block-files.js'
 import { cliText, runCli, tempDir, tempRepo } from '../helpers/cli.js'
 import { deterministicBytes } from '../helpers/deterministic-data.js'
-import { bigFileSize, writeKnownAnswerInputs } from '../fixtures/unixfs-trees.js'
+import { bigFileSize, knownAnswerWorkspace, type Teardown } from '../fixtures/unixfs-trees.js'
 
 const nestedCid = 'bafybeiacjwo75fomjvqrhlgs4mevuzxxqooqflgdetewuwr54bn5cp3qxi'
 const bigCid = 'bafybeig7k5p2jqzqmyigfuswcxei5tfttnqljkfaotcf54pgvmdmkcegfm'
 
 /** A repo with the known-answer inputs added (modern profile). */
-async function setup (t: { teardown(fn: () => Promise<void>): void }): Promise<{ repo: string, dir: string }> {
-  const { repo, cleanup } = await tempRepo()
-  t.teardown(cleanup)
-  const dir = await tempDir()
-  t.teardown(dir.cleanup)
-  await writeKnownAnswerInputs(dir.path)
-  await cliText(['add', '-q', '-r', 'big.bin', 'nested'], { repo, cwd: dir.path })
-  return { repo, dir: dir.path }
+async function setup (t: Teardown): Promise<{ repo: string, dir: string }> {
+  const workspace = await knownAnswerWorkspace(t)
+  await cliText(['add', '-q', '-r', 'big.bin', 'nested'], { repo: workspace.repo, cwd: workspace.dir })
+  return workspace
 }
 
 test('cat streams a file, a path inside a directory, and byte ranges across chunk boundaries', async t => {

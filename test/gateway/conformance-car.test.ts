@@ -5,6 +5,7 @@ import test from 'ava'
 import { parseCar } from '../helpers/car.js'
 import { openFixture, type FixtureDag } from '../helpers/fixture-dag.js'
 import { importFixtures, startTestGateway, type TestGateway } from '../helpers/trustless-gateway.js'
+import { multiblockLeaves } from '../fixtures/conformance-cids.js'
 
 let gw: TestGateway
 const fx: Record<string, FixtureDag> = {}
@@ -17,13 +18,6 @@ const names = {
   dups: 'trustless_gateway_car/dir-with-duplicate-files.car',
   rawBlock: 'gateway-raw-block.car'
 }
-const multiblockLeaves = [
-  'bafkreie5noke3mb7hqxukzcy73nl23k6lxszxi5w3dtmuwz62wnvkpsscm',
-  'bafkreih4ephajybraj6wnxsbwjwa77fukurtpl7oj7t7pfq545duhot7cq',
-  'bafkreigu7buvm3cfunb35766dn7tmqyh2um62zcio63en2btvxuybgcpue',
-  'bafkreicll3huefkc3qnrzeony7zcfo7cr3nbx64hnxrqzsixpceg332fhe',
-  'bafkreifst3pqztuvj57lycamoi7z34b4emf7gawxs74nwrc2c7jncmpaqm'
-]
 
 test.before(async () => {
   gw = await startTestGateway()

@@ -1,14 +1,18 @@
 import '../../node/polyfill.js'
 import { createReadStream } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { CarBlockIterator } from '@ipld/car/iterator'
 import { createNode, type CairnNode } from '../../node/node.js'
 import { initRepo, openRepo } from '../../node/repo/repo.js'
 import { tempDir } from './cli.js'
 import type { CID } from 'multiformats/cid'
 
-/** Where the gateway-conformance suite's fixtures (CARs, IPNS records) live on these machines. */
-export const conformanceFixtures = '/work/shared/conformance-fixtures'
+/**
+ * Where the gateway-conformance suite's fixtures (CARs, IPNS records) live: `shared/`
+ * beside the project's checkout, wherever that checkout is (a developer's tree or CI's clone).
+ */
+export const conformanceFixtures = fileURLToPath(new URL('../../../shared/conformance-fixtures', import.meta.url))
 
 /** The absolute path of a conformance fixture, e.g. `trustless_gateway_car/dir-with-duplicate-files.car`. */
 export function fixturePath (name: string): string {

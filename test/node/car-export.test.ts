@@ -14,6 +14,7 @@ import { exportCar, linksOf, resolveEntityBytes, type CarExportOptions } from '.
 import { BlockNotLocalError, NotFoundError } from '../../node/errors.js'
 import { blocksVerify, parseCar } from '../helpers/car.js'
 import { fixturePath, importFixture, tempNode } from '../helpers/fixtures.js'
+import { multiblock, multiblockLeaves } from '../fixtures/conformance-cids.js'
 import type { CairnNode } from '../../node/node.js'
 
 async function car (node: CairnNode, root: CID, options?: CarExportOptions): ReturnType<typeof parseCar> {
@@ -27,15 +28,6 @@ async function putBlock (node: CairnNode, codec: { code: number, encode: (v: any
   return cid
 }
 
-// fixture CIDs (gateway-conformance trustless_gateway_car/)
-const multiblock = 'bafybeigcisqd7m5nf3qmuvjdbakl5bdnh4ocrmacaqkpuh77qjvggmt2sa'
-const multiblockLeaves = [
-  'bafkreie5noke3mb7hqxukzcy73nl23k6lxszxi5w3dtmuwz62wnvkpsscm',
-  'bafkreih4ephajybraj6wnxsbwjwa77fukurtpl7oj7t7pfq545duhot7cq',
-  'bafkreigu7buvm3cfunb35766dn7tmqyh2um62zcio63en2btvxuybgcpue',
-  'bafkreicll3huefkc3qnrzeony7zcfo7cr3nbx64hnxrqzsixpceg332fhe',
-  'bafkreifst3pqztuvj57lycamoi7z34b4emf7gawxs74nwrc2c7jncmpaqm'
-]
 
 test('a multi-block file exports as a CARv1 that holds every block once, parents first, and re-imports to the same bytes', async t => {
   const { node, cleanup } = await tempNode()
