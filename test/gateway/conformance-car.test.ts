@@ -4,7 +4,8 @@
 import test from 'ava'
 import { parseCar } from '../helpers/car.js'
 import { openFixture, type FixtureDag } from '../helpers/fixture-dag.js'
-import { importFixtures, startTestGateway, type TestGateway } from '../helpers/trustless-gateway.js'
+import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { importFixtures } from '../helpers/fixtures.js'
 import { multiblockLeaves } from '../fixtures/conformance-cids.js'
 
 let gw: TestGateway

@@ -6,7 +6,8 @@ import * as dagCbor from '@ipld/dag-cbor'
 import * as dagJson from '@ipld/dag-json'
 import * as dagPb from '@ipld/dag-pb'
 import { CID } from 'multiformats/cid'
-import { importFixtures, startTestGateway, type TestGateway } from '../helpers/trustless-gateway.js'
+import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { importFixtures } from '../helpers/fixtures.js'
 import { readBlock } from '../../node/car/car-export.js'
 
 let gw: TestGateway

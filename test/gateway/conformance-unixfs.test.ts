@@ -5,7 +5,8 @@ import test from 'ava'
 import * as dagPb from '@ipld/dag-pb'
 import { UnixFS } from 'ipfs-unixfs'
 import { openFixture, type FixtureDag } from '../helpers/fixture-dag.js'
-import { importFixtures, startTestGateway, type TestGateway } from '../helpers/trustless-gateway.js'
+import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
+import { importFixtures } from '../helpers/fixtures.js'
 
 let gw: TestGateway
 let percent: FixtureDag

@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseCar } from '../helpers/car.js'
 import { importFixture } from '../helpers/fixtures.js'
-import { startTestGateway } from '../helpers/trustless-gateway.js'
+import { startTestGateway } from '../helpers/gateway.js'
 
 const file = 'bafybeigcisqd7m5nf3qmuvjdbakl5bdnh4ocrmacaqkpuh77qjvggmt2sa'
 const firstLeaf = 'bafkreie5noke3mb7hqxukzcy73nl23k6lxszxi5w3dtmuwz62wnvkpsscm'

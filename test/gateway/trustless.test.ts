@@ -4,7 +4,7 @@ import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { parseAccept } from '../../gateway/format.js'
 import { blocksVerify, parseCar } from '../helpers/car.js'
-import { startTestGateway, type TestGateway } from '../helpers/trustless-gateway.js'
+import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { importFixture } from '../helpers/fixtures.js'
 
 // one gateway for the whole file: every test only reads

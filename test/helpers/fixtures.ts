@@ -53,3 +53,10 @@ export async function importFixture (node: CairnNode, name: string): Promise<CID
   if (root == null) throw new Error(`fixture ${name} has no root`)
   return root
 }
+
+/** Imports fixtures (paths under the conformance fixtures folder) and returns their roots by name. */
+export async function importFixtures (node: CairnNode, names: string[]): Promise<Record<string, CID>> {
+  const roots: Record<string, CID> = {}
+  for (const name of names) roots[name] = await importFixture(node, name)
+  return roots
+}

@@ -11,6 +11,9 @@ export interface TestGateway {
   url: string
   /** `host:port` of the gateway. */
   hostPort: string
+  /** `GET url + path` with optional headers (no redirects followed). */
+  get(path: string, headers?: Record<string, string>): Promise<globalThis.Response>
+  head(path: string, headers?: Record<string, string>): Promise<globalThis.Response>
   cleanup: () => Promise<void>
 }
 
@@ -18,11 +21,15 @@ export interface TestGateway {
 export async function startTestGateway (): Promise<TestGateway> {
   const { node, repo, cleanup } = await tempNode()
   const gateway = await startGateway(node, '/ip4/127.0.0.1/tcp/0')
+  const request = async (method: string, path: string, headers: Record<string, string> = {}): Promise<globalThis.Response> =>
+    await fetch(gateway.url + path, { method, headers, redirect: 'manual' })
   return {
     node,
     repo,
     url: gateway.url,
     hostPort: new URL(gateway.url).host,
+    get: async (path, headers) => await request('GET', path, headers),
+    head: async (path, headers) => await request('HEAD', path, headers),
     cleanup: async () => {
       await gateway.close()
       await cleanup()
