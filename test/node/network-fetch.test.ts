@@ -66,16 +66,14 @@ test('the same file on nodes 1 and 2: node 3 receives blocks from both', async t
   const stats = n3.node.network?.bitswapStats()
   t.true((stats?.DataReceived ?? 0) >= data.length)
   t.deepEqual(stats?.Peers.slice().sort(), [n1.peerId, n2.peerId].sort())
-  // both sides keep the ledger: what node 3 received from node 2 is what node 2 sent it, once
-  // the blocks node 2 sent after node 3 already had them (duplicates) have arrived too
-  const settled = await waitFor(() => {
-    const sent = n2.node.network?.ledger.peer(n3.peerId).DataSent
-    return sent === n3.node.network?.ledger.peer(n2.peerId).DataReceived ? sent : undefined
-  }, 10_000, 100)
-  t.true(settled > 0)
+  // both sides keep the ledger: node 2 sent node 3 at least what node 3 counts as received
+  // from it (node 2 may also have sent blocks node 3 no longer wanted, which it drops)
+  const received = n3.node.network?.ledger.peer(n2.peerId).DataReceived ?? 0
+  t.true(received > 0)
+  t.true((n2.node.network?.ledger.peer(n3.peerId).DataSent ?? 0) >= received)
   const ledgers = []
   for await (const l of bitswapLedger.run({ node: n3.node, signal: AbortSignal.timeout(5_000) }, { args: [n2.peerId], options: {} })) ledgers.push(l)
-  t.is(ledgers[0]?.Recv, settled)
+  t.true((ledgers[0]?.Recv ?? 0) >= received)
   t.regex(bitswapLedger.text(ledgers[0] as NonNullable<typeof ledgers[0]>, {}) ?? '', new RegExp(`^Ledger for ${n2.peerId}\nDebt ratio:\t0\\.000000\nExchanges:\t\\d+\nBytes sent:\t0\nBytes received:\t\\d+$`))
 })
 
