@@ -1,6 +1,6 @@
 import test from 'ava'
 import { join } from 'node:path'
-import { chromium } from 'playwright-core'
+import { chromium, type Page } from 'playwright-core'
 import { tempDir } from '../helpers/cli.js'
 import { importFixture } from '../helpers/fixtures.js'
 import { startTestGateway } from '../helpers/gateway.js'
@@ -12,20 +12,20 @@ const args = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync'
 ]
 
+/** A fresh headless Chromium with its own profile folder, closed and removed after the test. */
+async function openBrowser (t: { teardown(fn: () => Promise<void>): void }): Promise<Page> {
+  const profile = await tempDir('cairn-chromium-')
+  t.teardown(profile.cleanup)
+  const browser = await chromium.launchPersistentContext(join(profile.path, 'user-data'), { executablePath, headless: true, args, timeout: 60_000 })
+  t.teardown(async () => { await browser.close() })
+  return await browser.newPage()
+}
+
 test('headless Chromium opens a directory listing and clicks through to a file', async t => {
   const gw = await startTestGateway()
   t.teardown(gw.cleanup)
   const listing = await importFixture(gw.node, 'dir_listing/fixtures.car')
-  const profile = await tempDir('cairn-chromium-')
-  t.teardown(profile.cleanup)
-  const browser = await chromium.launchPersistentContext(join(profile.path, 'user-data'), {
-    executablePath,
-    headless: true,
-    args,
-    timeout: 60_000
-  })
-  t.teardown(async () => { await browser.close() })
-  const page = await browser.newPage()
+  const page = await openBrowser(t)
 
   // no trailing slash: the gateway redirects, the browser follows
   const response = await page.goto(`${gw.url}/ipfs/${listing.toString()}`)
@@ -52,11 +52,7 @@ test('headless Chromium follows the localhost redirect to the subdomain gateway 
   const gw = await startTestGateway()
   t.teardown(gw.cleanup)
   const dir = await importFixture(gw.node, 'path_gateway_unixfs/dir-with-files.car')
-  const profile = await tempDir('cairn-chromium-')
-  t.teardown(profile.cleanup)
-  const browser = await chromium.launchPersistentContext(join(profile.path, 'user-data'), { executablePath, headless: true, args, timeout: 60_000 })
-  t.teardown(async () => { await browser.close() })
-  const page = await browser.newPage()
+  const page = await openBrowser(t)
   const port = new URL(gw.url).port
   const response = await page.goto(`http://localhost:${port}/ipfs/${dir.toString()}/`)
   t.is(response?.status(), 200)
