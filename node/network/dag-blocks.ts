@@ -1,4 +1,5 @@
 import { createUnsafe } from 'multiformats/block'
+import { readWholeBlock } from '../unixfs/whole-blocks.js'
 import type { Helia } from '@helia/interface'
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
@@ -34,18 +35,10 @@ export async function * localDagBlocks (helia: Pick<Helia, 'getCodec'>, blocksto
     if (cid.code === RAW || depth >= maxDepth) continue
     const codec = await Promise.resolve().then(async () => await helia.getCodec(cid.code)).catch(() => undefined)
     if (codec == null) continue
-    const bytes = await readBlock(blockstore, cid, options.signal)
+    const bytes = await readWholeBlock(blockstore, cid, options.signal != null ? { signal: options.signal } : {})
     const block = createUnsafe({ bytes, cid, codec })
     for (const [, link] of block.links()) {
       queue.push({ cid: link, depth: depth + 1 })
     }
   }
-}
-
-async function readBlock (blockstore: Blockstore, cid: CID, signal?: AbortSignal): Promise<Uint8Array> {
-  const pieces: Uint8Array[] = []
-  for await (const piece of blockstore.get(cid, signal != null ? { signal } : {})) {
-    pieces.push(piece)
-  }
-  return pieces.length === 1 ? pieces[0] as Uint8Array : Buffer.concat(pieces)
 }
