@@ -1,25 +1,7 @@
 import test from 'ava'
-import { join } from 'node:path'
-import { chromium, type Page } from 'playwright-core'
-import { tempDir } from '../helpers/cli.js'
+import { openBrowser } from '../helpers/browser.js'
 import { importFixture } from '../helpers/fixtures.js'
 import { startTestGateway } from '../helpers/gateway.js'
-
-/** Debian's chromium (`apt-get install chromium`, see .ci/run). */
-const executablePath = '/usr/bin/chromium'
-const args = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'
-]
-
-/** A fresh headless Chromium with its own profile folder, closed and removed after the test. */
-async function openBrowser (t: { teardown(fn: () => Promise<void>): void }): Promise<Page> {
-  const profile = await tempDir('cairn-chromium-')
-  t.teardown(profile.cleanup)
-  const browser = await chromium.launchPersistentContext(join(profile.path, 'user-data'), { executablePath, headless: true, args, timeout: 60_000 })
-  t.teardown(async () => { await browser.close() })
-  return await browser.newPage()
-}
 
 test('headless Chromium opens a directory listing and clicks through to a file', async t => {
   const gw = await startTestGateway()

@@ -9,10 +9,10 @@ import { tempDir } from './cli.js'
 import type { CID } from 'multiformats/cid'
 
 /**
- * Where the gateway-conformance suite's fixtures (CARs, IPNS records) live: `shared/`
- * beside the project's checkout, wherever that checkout is (a developer's tree or CI's clone).
+ * Where the gateway-conformance suite's fixtures (CARs, IPNS records) live: copied into
+ * `test/fixtures/conformance/` (source and licence in its README), so a clone needs nothing beside it.
  */
-export const conformanceFixtures = fileURLToPath(new URL('../../../shared/conformance-fixtures', import.meta.url))
+export const conformanceFixtures = fileURLToPath(new URL('../fixtures/conformance', import.meta.url))
 
 /** The absolute path of a conformance fixture, e.g. `trustless_gateway_car/dir-with-duplicate-files.car`. */
 export function fixturePath (name: string): string {
