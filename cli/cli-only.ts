@@ -1,11 +1,13 @@
 import { registerDaemon } from './daemon.js'
 import { registerGateway } from './gateway.js'
 import { registerInit } from './init.js'
+import { registerVersion } from './version.js'
 import type { Command as Commander } from 'commander'
 
-/** Commands that exist only on the CLI (they start or create things, no RPC twin). */
+/** Commands that exist only on the CLI (they start or create things, or need no repo; no RPC twin). */
 export const cliOnlyCommands: Array<(program: Commander) => void> = [
   registerInit,
   registerDaemon,
-  registerGateway
+  registerGateway,
+  registerVersion
 ]

@@ -1,7 +1,7 @@
 import { Option, type Command as Commander } from 'commander'
 import { profileNames, type ProfileName } from '../config/profiles.js'
 import { formatTcpMultiaddr } from '../config/tcp-address.js'
-import { agentVersion } from '../node/commands/id.js'
+import { agentVersion } from '../node/version.js'
 import { startDaemon, type Daemon } from '../node/daemon.js'
 import { initRepo, repoExists } from '../node/repo/repo.js'
 import { resolveRepoPath } from '../node/repo/paths.js'

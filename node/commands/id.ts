@@ -1,6 +1,7 @@
 import { valuesCommand } from './command.js'
 import { publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import { loadPrivateKey } from '../repo/identity.js'
+import { agentVersion } from '../version.js'
 import type { CairnNode } from '../node.js'
 
 /** Kubo's `id` output shape. */
@@ -11,9 +12,6 @@ export interface IdResult {
   AgentVersion: string
   Protocols: string[]
 }
-
-/** The agent string sent in identify and shown by `id`. */
-export const agentVersion = 'cairn/0.1.0'
 
 /** The node's identity, and its listen addresses and protocols when online. */
 export function nodeIdentity (node: CairnNode): IdResult {

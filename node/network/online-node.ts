@@ -1,7 +1,7 @@
 import { parseDuration } from '../../config/config.js'
 import { createNode, type CairnNode } from '../node.js'
 import { denylistFor } from '../denylist/index.js'
-import { agentVersion } from '../commands/id.js'
+import { agentVersion } from '../version.js'
 import { loadPrivateKey } from '../repo/identity.js'
 import { fetchMixin } from './fetch.js'
 import { gatewayRouter } from './gateway-router.js'
