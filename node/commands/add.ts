@@ -4,7 +4,6 @@ import { gcLock } from '../pins/gc-lock.js'
 import { addPin } from '../pins/pins.js'
 import { valuesCommand } from './command.js'
 import type { AddedEntry, AddProgress } from '../unixfs/importer.js'
-import type { CairnNode } from '../node.js'
 import type { CID } from 'multiformats/cid'
 
 /** What `add` yields: one entry per file or directory (root last), and progress values with `--progress`. */

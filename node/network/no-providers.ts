@@ -112,6 +112,7 @@ export class ProviderAbsence {
       // when none has the block does the DHT search run, once
       let searched = false
       let asked = false
+      // eslint-disable-next-line no-unmodified-loop-condition -- someoneHas is set by the block listener
       while (!signal.aborted && !someoneHas) {
         const peers = new Set(libp2p.getConnections().map(c => c.remotePeer.toString()))
         if (peers.size > 0 && [...peers].every(p => this.saidDontHave(key, p))) {

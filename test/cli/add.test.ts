@@ -29,7 +29,6 @@ const legacy = {
   deep: 'QmSrdC9o6uQcccJXETSzbC5C6TJWEtE1YKAH66ERFramN8'
 }
 
-
 const lines = (text: string): string[] => text.split('\n').filter(l => l !== '')
 
 test('add matches Kubo for the empty file, hello world, a 6 MiB file and a nested directory (modern profile)', async t => {

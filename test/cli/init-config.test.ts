@@ -8,7 +8,7 @@ test('init creates a repo whose PeerID survives and is printed by id', async t =
   t.teardown(dir.cleanup)
   const repo = join(dir.path, 'r')
   const out = await cliText(['init', '--profile', 'local'], { repo })
-  const peer = /peer identity: (\S+)/.exec(out)?.[1]
+  const peer = /peer identity: (\S+)/.exec(out)?.[1] ?? 'no peer identity printed'
   t.truthy(peer)
   const id = JSON.parse(await cliText(['id', '--json'], { repo })) as { ID: string, PublicKey: string }
   t.is(id.ID, peer)

@@ -48,7 +48,7 @@ test('while a daemon holds the repo, id/add/cat/ls/get/pin ls go through its RPC
 
   const daemon = await startDaemon(repo)
   t.teardown(async () => { await daemon.stop() })
-  t.is(await readFile(join(repo, 'api'), 'utf8').then(s => s.trim()), daemon.api)
+  t.is(await readFile(join(repo, 'api'), 'utf8').then(s => s.trim()), daemon.api ?? 'no API address printed')
 
   // the same commands now reach the daemon (opening the repo would fail: the daemon holds the lock)
   const online = JSON.parse(await cliText(['id', '--json'], { repo })) as Record<string, unknown>

@@ -43,7 +43,7 @@ test('startRpcServer binds port 0 to a real port, reports its multiaddr, and clo
   t.is(server.url, `http://127.0.0.1:${port}`)
   t.is((await fetch(`${server.url}/api/v0/id`, { method: 'POST' })).status, 200)
   await t.throwsAsync(startRpcServer(node, server.multiaddr), { code: 'EADDRINUSE' })
-  const manyArgs = new URLSearchParams(Array.from({ length: 2000 }, (_, i) => ['arg', `bafkqaaa-not-a-cid-${i}`]))
+  const manyArgs = new URLSearchParams(Array.from({ length: 2000 }, (_, i): [string, string] => ['arg', `bafkqaaa-not-a-cid-${i}`]))
   const long = await fetch(`${server.url}/api/v0/pin/ls?${manyArgs.toString()}`, { method: 'POST' })
   t.is(long.status, 400, 'a 2000-argument query is read, not refused as too large')
   t.regex(((await long.json()) as { Message: string }).Message, /invalid CID/)

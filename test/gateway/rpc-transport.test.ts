@@ -43,6 +43,11 @@ function cliOptions (cmd: Command, given: Options = {}): Options {
   return options
 }
 
+/** Bytes as the async stream an {@link InputEntry} carries. */
+async function * chunks (...pieces: Uint8Array[]): AsyncGenerator<Uint8Array> {
+  yield * pieces
+}
+
 async function collect (source: AsyncIterable<unknown>): Promise<unknown[]> {
   const out: unknown[] = []
   for await (const item of source) out.push(item)
@@ -138,8 +143,8 @@ test('an error after the output started (a block missing mid-tree) arrives throu
   const content = Buffer.alloc(3 * 1024 * 1024, 1).map((_, i) => i % 256)
   const inputs = async function * (): AsyncGenerator<InputEntry> {
     yield { path: 'broken' }
-    yield { path: 'broken/a.txt', content: [Buffer.from('first file\n')] }
-    yield { path: 'broken/b.bin', content: [content] }
+    yield { path: 'broken/a.txt', content: chunks(Buffer.from('first file\n')) }
+    yield { path: 'broken/b.bin', content: chunks(content) }
   }
   const added = await collect(local(add, { args: ['-'], options, inputs: inputs() })) as Array<{ Name: string, Hash: string }>
   const root = added.find(v => v.Name === 'broken')?.Hash as string
@@ -168,7 +173,7 @@ test('aborting the signal (--timeout) cancels the call with the abort reason and
   const add = command('add')
   const options = cliOptions(add, { pin: false })
   const big = Buffer.alloc(8 * 1024 * 1024, 3)
-  const added = await collect(local(add, { args: ['-'], options, inputs: (async function * () { yield { path: 'big.bin', content: [big] } })() }))
+  const added = await collect(local(add, { args: ['-'], options, inputs: (async function * () { yield { path: 'big.bin', content: chunks(big) } })() }))
   const cid = (added.at(-1) as { Hash: string }).Hash
   const controller = new AbortController()
   const cat = command('cat')
@@ -242,7 +247,7 @@ test('connect finds a daemon from <repo>/api and a live pid in repo.lock, and re
 test('dag export and dag import through the transport match in-process (CAR bytes out, a CAR file uploaded in)', async t => {
   const add = command('add')
   const options = cliOptions(add, { pin: false })
-  const added = await collect(local(add, { args: ['-'], options, inputs: (async function * () { yield { path: 'car-me.txt', content: [Buffer.from('into a CAR\n')] } })() }))
+  const added = await collect(local(add, { args: ['-'], options, inputs: (async function * () { yield { path: 'car-me.txt', content: chunks(Buffer.from('into a CAR\n')) } })() }))
   const cid = (added.at(-1) as { Hash: string }).Hash
   const exp = command('dag', 'export')
   const expCall = { args: [cid], options: cliOptions(exp) }

@@ -219,6 +219,7 @@ test('the router serves whatever is in the table, and a client that disconnects 
   t.regex(new TextDecoder().decode(first.value), /^\{"N":0\}\n/)
   controller.abort()
   const deadline = Date.now() + 5000
+  // eslint-disable-next-line no-unmodified-loop-condition -- aborted is set by the command's abort listener
   while (aborted === undefined && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20))
   t.is((aborted as { code?: string } | undefined)?.code, 'ERR_CLIENT_GONE')
   const stoppedAt = produced

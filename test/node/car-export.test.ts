@@ -28,7 +28,6 @@ async function putBlock (node: CairnNode, codec: { code: number, encode: (v: any
   return cid
 }
 
-
 test('a multi-block file exports as a CARv1 that holds every block once, parents first, and re-imports to the same bytes', async t => {
   const { node, cleanup } = await tempNode()
   t.teardown(cleanup)
