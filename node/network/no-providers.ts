@@ -153,14 +153,23 @@ export class ProviderAbsence {
     const { peerIdFromCID } = await import('@libp2p/peer-id')
     const self = this.helia.libp2p.peerId
     const search = AbortSignal.any([signal, AbortSignal.timeout(this.searchTimeout)])
+    // Helia's routing drops a listed provider whose addresses it cannot find (a peer that
+    // has gone away); the progress event still names it, and a listed provider means the
+    // fetch waits for its timeout, as Kubo's does
+    let listed = false
+    const onProgress = (evt: { type: string, detail?: unknown }): void => {
+      if (evt.type !== 'helia:routing:find-providers:provider') return
+      const provider = (evt.detail as { provider?: { id: Parameters<typeof peerIdFromCID>[0] } }).provider
+      if (provider != null && !peerIdFromCID(provider.id).equals(self)) listed = true
+    }
     try {
-      for await (const provider of this.helia.routing.findProviders(cid, { signal: search })) {
+      for await (const provider of this.helia.routing.findProviders(cid, { signal: search, onProgress })) {
         if (!peerIdFromCID(provider.id).equals(self)) return false
       }
     } catch {
       return false
     }
-    return !search.aborted
+    return !listed && !search.aborted
   }
 
   /** Resolves once libp2p has an open connection, or `signal` aborts. */
