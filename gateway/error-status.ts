@@ -22,6 +22,8 @@ export const errorStatus: Readonly<Record<string, number>> = {
   ERR_BLOCK_NOT_LOCAL: 502,
   ERR_NO_PROVIDERS: 502,
   ERR_CORRUPT_BLOCK: 502,
+  ERR_INVALID_DAG: 502,
+  ERR_BLOCK_TOO_BIG: 502,
   ERR_TIMEOUT: 504
 }
 

@@ -48,6 +48,10 @@ export class InputFileError extends define('ERR_INPUT_FILE') {}
 export class InvalidCarError extends define('ERR_INVALID_CAR') {}
 /** A block whose bytes do not hash to its CID. */
 export class CorruptBlockError extends define('ERR_CORRUPT_BLOCK') {}
+/** A DAG that decodes but breaks UnixFS rules (a HAMT fanout, block sizes that lie). */
+export class InvalidDagError extends define('ERR_INVALID_DAG') {}
+/** A block above the 2 MiB limit, given without `--allow-big-block`. */
+export class BlockTooBigError extends define('ERR_BLOCK_TOO_BIG') {}
 /** An operation that needs UnixFS data met another codec. */
 export class NotUnixfsError extends define('ERR_NOT_UNIXFS') {}
 /** A file operation met a directory. */

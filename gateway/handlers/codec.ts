@@ -1,7 +1,8 @@
 import * as dagCbor from '@ipld/dag-cbor'
 import * as dagJson from '@ipld/dag-json'
 import * as dagPb from '@ipld/dag-pb'
-import { readBlock, resolveDagPath } from '../../node/car/car-export.js'
+import { readBlock, resolveDagPath } from '../../node/blocks.js'
+import { CBOR, DAG_CBOR, DAG_JSON, DAG_PB, JSON_CODEC, RAW } from '../../node/dag/codecs.js'
 import { NotAcceptableError } from '../../node/errors.js'
 import { ipfsPathOf, readOptions, type ContentRequest } from '../content-request.js'
 import { formatMediaTypes, type ResponseFormat } from '../format.js'
@@ -11,12 +12,6 @@ import { escapeHtml } from './unixfs-dir.js'
 import type { Request, Response } from 'express'
 import type { CID } from 'multiformats/cid'
 
-const DAG_PB = 0x70
-const RAW = 0x55
-const DAG_CBOR = 0x71
-const CBOR = 0x51
-const DAG_JSON = 0x0129
-const JSON_CODEC = 0x0200
 
 /** The codecs whose blocks are documents the gateway serves as such (not UnixFS). */
 export const documentCodecs: ReadonlySet<number> = new Set([DAG_CBOR, CBOR, DAG_JSON, JSON_CODEC])

@@ -1,4 +1,4 @@
-import { readBlock, resolveDagPath } from '../../node/car/car-export.js'
+import { readBlock, resolveDagPath } from '../../node/blocks.js'
 import { readOptions, type ContentRequest } from '../content-request.js'
 import { contentDisposition } from '../headers.js'
 import { answeredNotModified, sendBlockBody, setNegotiatedHeaders } from './block-response.js'

@@ -1,15 +1,14 @@
 import * as dagCbor from '@ipld/dag-cbor'
-import * as dagJson from '@ipld/dag-json'
 import * as dagPb from '@ipld/dag-pb'
 import { UnixFS } from 'ipfs-unixfs'
-import { walkPath } from 'ipfs-unixfs-exporter'
-import { CID } from 'multiformats/cid'
 import { varint } from 'multiformats'
-import { formatContentPath, type ContentPath } from '../content/content-path.js'
-import { exporterOptions, translateReadError, type ReadOptions } from '../content/resolve.js'
-import { NotFoundError } from '../errors.js'
-import { readWholeBlock } from '../unixfs/whole-blocks.js'
+import { hasBlock, isIdentityCid, readBlock, resolveDagPath } from '../blocks.js'
+import { DAG_PB } from '../dag/codecs.js'
+import { walkDag, type BlockSource, type DagChild, type DagWalkOptions } from '../dag/walk.js'
+import { blockKey } from '../repo/block-files.js'
+import type { ReadOptions } from '../content/resolve.js'
 import type { CairnNode } from '../node.js'
+import type { CID } from 'multiformats/cid'
 
 /** How much of the DAG below the end of the path goes into the CAR (IPIP-402 `dag-scope`). */
 export type DagScope = 'all' | 'entity' | 'block'
@@ -49,107 +48,6 @@ export interface CarExportOptions extends ReadOptions {
   refuse?: (cid: CID) => Promise<void> | void
 }
 
-const DAG_PB = dagPb.code
-const DAG_CBOR = dagCbor.code
-const DAG_JSON = dagJson.code
-const IDENTITY_HASH = 0x00
-
-/** True for CIDs whose multihash is the identity hash: the bytes are in the CID itself. */
-export function isIdentityCid (cid: CID): boolean {
-  return cid.multihash.code === IDENTITY_HASH
-}
-
-/**
- * True when the block is held locally. An identity CID always is: its bytes are in the
- * CID, and the blockstore, which never stores them, would say no.
- */
-export async function hasBlock (node: CairnNode, cid: CID): Promise<boolean> {
-  return isIdentityCid(cid) || await node.repo.blockstore.has(cid)
-}
-
-/** The bytes of one block (identity CIDs answered from the CID), with Cairn's typed errors. */
-export async function readBlock (node: CairnNode, cid: CID, options: ReadOptions = {}): Promise<Uint8Array> {
-  if (isIdentityCid(cid)) return cid.multihash.digest
-  try {
-    return await readWholeBlock(node.helia.blockstore, cid, exporterOptions(node, options))
-  } catch (err) {
-    throw translateReadError(err, { root: cid, segments: [] })
-  }
-}
-
-/** The CIDs a block links to, in the order they appear in the block. */
-export function linksOf (cid: CID, bytes: Uint8Array): CID[] {
-  switch (cid.code) {
-    case DAG_PB:
-      return dagPb.decode(bytes).Links.map(link => link.Hash)
-    case DAG_CBOR:
-      return collectCids(dagCbor.decode(bytes))
-    case DAG_JSON:
-      return collectCids(dagJson.decode(bytes))
-    default:
-      // raw, plain json/cbor and unknown codecs carry no IPLD links
-      return []
-  }
-}
-
-function collectCids (value: unknown, out: CID[] = []): CID[] {
-  const cid = CID.asCID(value)
-  if (cid != null) {
-    out.push(cid)
-  } else if (Array.isArray(value)) {
-    for (const item of value) collectCids(item, out)
-  } else if (value != null && typeof value === 'object' && !(value instanceof Uint8Array)) {
-    for (const item of Object.values(value)) collectCids(item, out)
-  }
-  return out
-}
-
-/** The blocks that resolve a path: every block walked through (HAMT shards included), and the CID at its end. */
-export interface DagPathResolution {
-  /** CIDs loaded to resolve the path, root first, excluding the terminal one. */
-  via: CID[]
-  /** The CID the path ends at (the containing block when the path ends inside a document). */
-  terminal: CID
-  /** Path segments left inside the terminal block (a path that ends within a dag-cbor/dag-json document). */
-  remainder: string[]
-  /** The logical roots: the root and one CID per path segment resolved (X-Ipfs-Roots), no HAMT shards. */
-  roots: CID[]
-}
-
-/**
- * Resolves a path below a root through UnixFS directories (HAMT shards included, only
- * the shards on the way) and through dag-cbor/dag-json documents and their links.
- */
-export async function resolveDagPath (node: CairnNode, root: CID, segments: string[], options: ReadOptions = {}): Promise<DagPathResolution> {
-  const content: ContentPath = { root, segments }
-  if (segments.length === 0) return { via: [], terminal: root, remainder: [], roots: [root] }
-  const cids: CID[] = []
-  const roots: CID[] = []
-  let remainder: string[] = segments
-  try {
-    const target = [root.toString(), ...segments.map(escapeSlashes)].join('/')
-    for await (const step of walkPath(target, node.helia.blockstore, { ...exporterOptions(node, options), yieldSubShards: true })) {
-      const last = cids[cids.length - 1]
-      if (last == null || !last.equals(step.cid)) cids.push(step.cid)
-      // a HAMT sub-shard leaves the remaining path as it was; a resolved segment shortens it
-      if (roots.length === 0 || step.remainder.length < remainder.length) roots.push(step.cid)
-      remainder = step.remainder
-    }
-  } catch (err) {
-    // a key that a dag-cbor/dag-json document does not have is a path not in the DAG
-    if (err instanceof Error && err.name === 'BadPathError') {
-      throw new NotFoundError(`${formatContentPath(content)}: ${err.message}`, { cause: err })
-    }
-    throw translateReadError(err, content)
-  }
-  const terminal = cids.pop() ?? root
-  return { via: cids, terminal, remainder, roots }
-}
-
-function escapeSlashes (segment: string): string {
-  return segment.replaceAll('/', '\\/')
-}
-
 /** The varint-prefixed CARv1 header for these roots. */
 export function carHeader (roots: CID[]): Uint8Array {
   const header = dagCbor.encode({ version: 1, roots })
@@ -168,6 +66,9 @@ function withLengthPrefix (length: number, parts: Uint8Array[]): Uint8Array {
   return out
 }
 
+/** How many blocks are fetched ahead of the one being written. */
+const LOOKAHEAD = 4
+
 /**
  * Streams a CARv1 of a DAG: the header (roots: the root), then the blocks that resolve
  * `options.path`, then the blocks below the end of the path chosen by `dagScope` /
@@ -178,7 +79,7 @@ function withLengthPrefix (length: number, parts: Uint8Array[]): Uint8Array {
  * error later (a missing block) ends the stream by throwing.
  */
 export async function * exportCar (node: CairnNode, root: CID, options: CarExportOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
-  // the read options (signal, offline) pass through; exporterOptions picks what it knows
+  // the read options (signal, offline) pass through; readBlock picks what it knows
   const readOptions: ReadOptions = options
   const fetch = async (cid: CID): Promise<Uint8Array> => {
     await options.refuse?.(cid)
@@ -188,18 +89,38 @@ export async function * exportCar (node: CairnNode, root: CID, options: CarExpor
   for (const cid of via) await options.refuse?.(cid)
   const terminalBytes = await fetch(terminal)
 
-  const seen = new Set<string>()
+  const written = new Set<string>()
   const dups = options.dups === true
   function * emit (cid: CID, bytes: Uint8Array): Generator<Uint8Array> {
     if (isIdentityCid(cid)) return
     if (!dups) {
-      const key = cid.toString()
-      if (seen.has(key)) return
-      seen.add(key)
+      const key = blockKey(cid.multihash)
+      if (written.has(key)) return
+      written.add(key)
     }
     const cidBytes = cid.bytes
     yield withLengthPrefix(cidBytes.byteLength + bytes.byteLength, [cidBytes])
     yield bytes
+  }
+  async function * emitWalk<S> (walkOptions: DagWalkOptions<S>): AsyncGenerator<Uint8Array> {
+    // the terminal block is read already, the rest through the refuse check
+    let pendingTerminal: Uint8Array | undefined = terminalBytes
+    const source: BlockSource = {
+      has: async cid => await hasBlock(node, cid),
+      get: async cid => {
+        const known = pendingTerminal
+        pendingTerminal = undefined
+        return known != null && cid.equals(terminal) ? known : await fetch(cid)
+      }
+    }
+    const walk = walkDag(source, terminal, {
+      missing: 'fetch',
+      lookahead: LOOKAHEAD,
+      revisit: dups,
+      ...(options.signal != null ? { signal: options.signal } : {}),
+      ...walkOptions
+    })
+    for await (const block of walk) yield * emit(block.cid, block.bytes as Uint8Array)
   }
 
   yield carHeader(options.roots ?? [root])
@@ -208,98 +129,32 @@ export async function * exportCar (node: CairnNode, root: CID, options: CarExpor
   }
 
   const scope: DagScope = options.entityBytes != null ? 'entity' : options.dagScope ?? 'all'
-  if (scope === 'block') {
+  const entity = scope === 'entity' ? unixfsOf(terminal, terminalBytes) : undefined
+  const isFile = entity?.unixfs.type === 'file' || entity?.unixfs.type === 'raw'
+  if (scope === 'all' || (isFile && options.entityBytes == null)) {
+    yield * emitWalk({})
+  } else if (entity != null && isFile) {
+    const size = Number(entity.unixfs.fileSize())
+    const span = resolveEntityBytes(options.entityBytes as EntityBytes, size)
     yield * emit(terminal, terminalBytes)
-  } else if (scope === 'all') {
-    yield * walkAll(terminal, terminalBytes, fetch, emit, dups, seen)
+    if (span != null) yield * emitWalk(fileRangeWalk(span, size))
+  } else if (entity?.unixfs.type === 'hamt-sharded-directory') {
+    yield * emitWalk(hamtShardWalk)
   } else {
-    yield * walkEntity(terminal, terminalBytes, options.entityBytes, fetch, emit, dups, seen)
+    // dag-scope=block; a raw block (a whole file in one block), another codec, a
+    // directory, a symlink: the block alone
+    yield * emit(terminal, terminalBytes)
   }
 }
 
-type Fetch = (cid: CID) => Promise<Uint8Array>
-type Emit = (cid: CID, bytes: Uint8Array) => Generator<Uint8Array>
-
-/** How many sibling blocks are fetched ahead of the one being written. */
-const LOOKAHEAD = 4
-
-/**
- * Yields the blocks of `cids` in order, fetching a few ahead so a networked node keeps
- * several requests in flight. Skips blocks already written when duplicates are off.
- */
-async function * fetchInOrder (cids: CID[], fetch: Fetch, skip: (cid: CID) => boolean): AsyncGenerator<[CID, Uint8Array]> {
-  const wanted = cids.filter(cid => !skip(cid))
-  const pending: Array<Promise<Uint8Array>> = []
-  let next = 0
-  const fill = (): void => {
-    while (pending.length < LOOKAHEAD && next < wanted.length) {
-      const promise = fetch(wanted[next++] as CID)
-      // a fetch ahead that fails is reported when its turn comes, not as unhandled
-      promise.catch(() => {})
-      pending.push(promise)
-    }
-  }
-  for (let i = 0; i < wanted.length; i++) {
-    fill()
-    const bytes = await (pending.shift() as Promise<Uint8Array>)
-    yield [wanted[i] as CID, bytes]
-  }
-}
-
-function skipper (dups: boolean, seen: Set<string>): (cid: CID) => boolean {
-  return cid => !dups && seen.has(cid.toString())
-}
-
-async function * walkAll (cid: CID, bytes: Uint8Array, fetch: Fetch, emit: Emit, dups: boolean, seen: Set<string>): AsyncGenerator<Uint8Array> {
-  yield * emit(cid, bytes)
-  const skip = skipper(dups, seen)
-  for await (const [child, childBytes] of fetchInOrder(linksOf(cid, bytes), fetch, skip)) {
-    // a sibling fetched ahead may have been written meanwhile, deeper in the walk
-    if (skip(child)) continue
-    yield * walkAll(child, childBytes, fetch, emit, dups, seen)
-  }
-}
-
-function unixfsOf (bytes: Uint8Array): { node: dagPb.PBNode, unixfs: UnixFS } | undefined {
+function unixfsOf (cid: CID, bytes: Uint8Array): { node: dagPb.PBNode, unixfs: UnixFS } | undefined {
+  if (cid.code !== DAG_PB) return undefined
   try {
     const node = dagPb.decode(bytes)
     if (node.Data == null) return undefined
     return { node, unixfs: UnixFS.unmarshal(node.Data) }
   } catch {
     return undefined
-  }
-}
-
-async function * walkEntity (cid: CID, bytes: Uint8Array, range: EntityBytes | undefined, fetch: Fetch, emit: Emit, dups: boolean, seen: Set<string>): AsyncGenerator<Uint8Array> {
-  if (cid.code !== DAG_PB) {
-    // a raw block is a whole file in one block; other codecs: the entity is the block
-    yield * emit(cid, bytes)
-    return
-  }
-  const decoded = unixfsOf(bytes)
-  if (decoded == null) {
-    yield * emit(cid, bytes)
-    return
-  }
-  const { node, unixfs } = decoded
-  switch (unixfs.type) {
-    case 'file':
-    case 'raw':
-      if (range == null) {
-        yield * walkAll(cid, bytes, fetch, emit, dups, seen)
-      } else {
-        const size = Number(unixfs.fileSize())
-        const span = resolveEntityBytes(range, size)
-        yield * emit(cid, bytes)
-        if (span != null) yield * walkFileRange(cid, bytes, span, 0, fetch, emit)
-      }
-      return
-    case 'hamt-sharded-directory':
-      yield * walkHamtShards(cid, bytes, node, unixfs, fetch, emit)
-      return
-    default:
-      // directory, symlink, metadata: the block alone
-      yield * emit(cid, bytes)
   }
 }
 
@@ -316,42 +171,45 @@ export function resolveEntityBytes (range: EntityBytes, size: number): [number, 
   return [first, last]
 }
 
-/** Writes the children of a file node whose bytes overlap `span` (the node itself is already written). */
-async function * walkFileRange (cid: CID, bytes: Uint8Array, span: [number, number], nodeStart: number, fetch: Fetch, emit: Emit): AsyncGenerator<Uint8Array> {
-  if (cid.code !== DAG_PB) return
-  const decoded = unixfsOf(bytes)
-  if (decoded == null) return
-  const { node, unixfs } = decoded
-  let position = nodeStart + (unixfs.data?.byteLength ?? 0)
-  const wanted: Array<{ cid: CID, start: number }> = []
-  node.Links.forEach((link, i) => {
-    const size = Number(unixfs.blockSizes[i] ?? 0n)
-    const start = position
-    const end = position + size - 1
-    position += size
-    if (size > 0 && end >= span[0] && start <= span[1]) wanted.push({ cid: link.Hash, start })
-  })
-  // each child of a file sits at its own offset: duplicates are never skipped before the walk
-  let index = 0
-  for await (const [child, childBytes] of fetchInOrder(wanted.map(w => w.cid), fetch, () => false)) {
-    const start = wanted[index++]?.start ?? 0
-    yield * emit(child, childBytes)
-    yield * walkFileRange(child, childBytes, span, start, fetch, emit)
+/** Where a block of a file sits: its first byte's offset in the file, and how many bytes it holds. */
+interface FileSpan { start: number, size: number }
+
+/**
+ * A walk of the blocks of a file that hold bytes of `span`. A block is visited once per
+ * part of itself the span covers (its key is its multihash and that part), so a block
+ * repeated at many offsets is walked once for all the places the span covers it whole.
+ */
+function fileRangeWalk (span: [number, number], size: number): DagWalkOptions<FileSpan> {
+  const part = (at: FileSpan): string =>
+    `${Math.max(0, span[0] - at.start)}-${Math.min(at.size - 1, span[1] - at.start)}`
+  return {
+    rootState: { start: 0, size },
+    key: (cid, at) => `${blockKey(cid.multihash)}@${part(at)}`,
+    children ({ cid, bytes, state }) {
+      const decoded = unixfsOf(cid, bytes)
+      if (decoded == null) return []
+      const { node, unixfs } = decoded
+      let position = state.start + (unixfs.data?.byteLength ?? 0)
+      const wanted: Array<DagChild<FileSpan>> = []
+      node.Links.forEach((link, i) => {
+        const size = Number(unixfs.blockSizes[i] ?? 0n)
+        const start = position
+        position += size
+        if (size > 0 && start + size - 1 >= span[0] && start <= span[1]) wanted.push({ cid: link.Hash, state: { start, size } })
+      })
+      return wanted
+    }
   }
 }
 
-/** Writes a HAMT shard and its sub-shards, but none of the entries they hold. */
-async function * walkHamtShards (cid: CID, bytes: Uint8Array, node: dagPb.PBNode, unixfs: UnixFS, fetch: Fetch, emit: Emit): AsyncGenerator<Uint8Array> {
-  yield * emit(cid, bytes)
-  const fanout = Number(unixfs.fanout ?? 256n)
-  const padLength = (fanout - 1).toString(16).length
-  const shards = node.Links.filter(link => (link.Name ?? '').length === padLength).map(link => link.Hash)
-  for await (const [child, childBytes] of fetchInOrder(shards, fetch, () => false)) {
-    const decoded = unixfsOf(childBytes)
-    if (decoded == null || decoded.unixfs.type !== 'hamt-sharded-directory') {
-      yield * emit(child, childBytes)
-      continue
-    }
-    yield * walkHamtShards(child, childBytes, decoded.node, decoded.unixfs, fetch, emit)
+/** A walk of a HAMT shard and its sub-shards, but none of the entries they hold. */
+const hamtShardWalk: DagWalkOptions<undefined> = {
+  children ({ cid, bytes }) {
+    const decoded = unixfsOf(cid, bytes)
+    if (decoded == null || decoded.unixfs.type !== 'hamt-sharded-directory') return []
+    const padLength = (Number(decoded.unixfs.fanout ?? 256n) - 1).toString(16).length
+    return decoded.node.Links
+      .filter(link => (link.Name ?? '').length === padLength)
+      .map(link => ({ cid: link.Hash, state: undefined }))
   }
 }

@@ -76,7 +76,7 @@ export const routingProvide = valuesCommand<ProvideResult>({
     requirePeers(libp2p, 'routing provide')
     for (const cid of cids) {
       const blocks: AsyncIterable<CID> | CID[] = options.recursive === true
-        ? localDagBlocks(node.helia, node.repo.blockstore, cid, { signal })
+        ? localDagBlocks(node.repo.blockstore, cid, { signal })
         : [cid]
       let provided = 0
       for await (const block of blocks) {

@@ -1,9 +1,8 @@
 import { CID } from 'multiformats/cid'
 import * as Digest from 'multiformats/hashes/digest'
 import { base32 } from 'multiformats/bases/base32'
+import { RAW } from '../dag/codecs.js'
 import type { Datastore, Key } from 'interface-datastore'
-
-const RAW = 0x55
 
 /** Where kad-dht keeps provider records: `/dht/provider/<base32 multihash>/<peer id>` (its default prefix). */
 export const providerRecordPrefix = '/dht/provider/'

@@ -11,7 +11,7 @@ export type ProvideStrategy = 'all' | 'pinned' | 'roots'
  * The CIDs a strategy covers: `all` every block in the blockstore, `pinned` every local
  * block of every pinned DAG (direct pins: the root only), `roots` the pin roots.
  */
-export async function * strategyCids (helia: Pick<Helia, 'pins' | 'getCodec'>, blockstore: Blockstore, strategy: ProvideStrategy, signal?: AbortSignal): AsyncGenerator<CID> {
+export async function * strategyCids (helia: Pick<Helia, 'pins'>, blockstore: Blockstore, strategy: ProvideStrategy, signal?: AbortSignal): AsyncGenerator<CID> {
   const opts = signal != null ? { signal } : {}
   if (strategy === 'all') {
     for await (const { cid } of blockstore.getAll(opts)) yield cid
@@ -21,7 +21,7 @@ export async function * strategyCids (helia: Pick<Helia, 'pins' | 'getCodec'>, b
     if (strategy === 'roots') {
       yield pin.cid
     } else {
-      yield * localDagBlocks(helia, blockstore, pin.cid, { ...opts, depth: pin.depth })
+      yield * localDagBlocks(blockstore, pin.cid, { ...opts, depth: pin.depth })
     }
   }
 }

@@ -134,7 +134,7 @@ export class NetworkServices {
           depth = pin.depth
         }
         let batch: CID[] = []
-        for await (const cid of localDagBlocks(helia, this.blockstore, root, { signal, depth })) {
+        for await (const cid of localDagBlocks(this.blockstore, root, { signal, depth })) {
           batch.push(cid)
           if (batch.length >= 256) { this.provideQueue.add(batch); batch = [] }
         }

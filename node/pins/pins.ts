@@ -1,8 +1,10 @@
 import { AlreadyPinnedError, NotPinnedError } from '../errors.js'
 import { blockKey } from '../repo/block-files.js'
 import { withoutGc } from './gc-lock.js'
-import { localBlockCheck, localBlockReader, nodeBlockReader, walkDag, type WalkedBlock } from './dag-walk.js'
-import { addedDagWalker } from '../unixfs/pin-walker.js'
+import { nodeBlocks, storeBlocks } from '../blocks.js'
+import { DAG_PB, SHA2_256 } from '../dag/codecs.js'
+import { dagWalker } from '../dag/helia-walker.js'
+import { walkDag, type WalkedBlock } from '../dag/walk.js'
 import type { CairnNode } from '../node.js'
 import type { CID } from 'multiformats/cid'
 
@@ -22,9 +24,6 @@ const drain = async (source: AsyncIterable<unknown>): Promise<void> => {
 }
 
 const signalOption = (signal?: AbortSignal): { signal?: AbortSignal } => signal != null ? { signal } : {}
-
-const DAG_PB = 0x70
-const SHA2_256 = 0x12
 
 /**
  * What is stored with a pin: its name, and whether it was pinned as a CIDv0 (Helia keys
@@ -73,8 +72,7 @@ export interface AddPinOptions {
   onBlock?: (block: WalkedBlock) => void
   /**
    * The whole DAG was just written to this repo by the caller (`add`), under the GC lock:
-   * nothing needs fetching or checking first, and Helia's pin walk skips raw leaves
-   * ({@link addedDagWalker}), so pinning a big file reads only its few dag-pb nodes.
+   * nothing needs fetching or checking first.
    */
   written?: boolean
 }
@@ -96,11 +94,10 @@ async function addPinNow (node: CairnNode, cid: CID, options: AddPinOptions): Pr
   }
   const depth = options.recursive ? Infinity : 0
   if (options.written !== true) {
-    // offline, raw leaves need only be there: Helia's pin walk below reads them anyway
-    const leaves = node.online ? {} : { skipRawLeaves: true, requireBlock: localBlockCheck(node) }
-    for await (const block of walkDag(node, nodeBlockReader(node), cid, { depth, ...leaves, ...signalOption(options.signal) })) {
-      options.onBlock?.(block)
-    }
+    // make every block local (fetching what is missing when online); raw leaves that are
+    // already here need not be read
+    const walk = walkDag(nodeBlocks(node), cid, { depth, readRawLeaves: false, missing: node.online ? 'fetch' : 'fail', ...signalOption(options.signal) })
+    for await (const block of walk) options.onBlock?.(block)
   }
   if (existing != null) {
     if (existing.type === wanted) {
@@ -117,7 +114,7 @@ async function addPinNow (node: CairnNode, cid: CID, options: AddPinOptions): Pr
     depth,
     metadata: pinMetadata(cid, name),
     ...signalOption(options.signal),
-    ...(options.written === true ? { walker: addedDagWalker } : {}),
+    walker: dagWalker(storeBlocks(node.repo.blockstore)),
     offline: !node.online
   } as Parameters<CairnNode['helia']['pins']['add']>[1]))
   node.announce([cid])
@@ -136,7 +133,7 @@ export async function removePin (node: CairnNode, cid: CID, signal?: AbortSignal
 
 async function removeStoredPin (node: CairnNode, cid: CID, signal?: AbortSignal): Promise<void> {
   try {
-    await drain(node.helia.pins.rm(cid, { ...signalOption(signal), offline: !node.online } as Parameters<CairnNode['helia']['pins']['rm']>[1]))
+    await drain(node.helia.pins.rm(cid, { ...signalOption(signal), walker: dagWalker(storeBlocks(node.repo.blockstore)), offline: !node.online } as Parameters<CairnNode['helia']['pins']['rm']>[1]))
   } catch (err) {
     // Helia deletes the pin record first, then walks the DAG to update its block counts;
     // a block missing on that walk leaves the pin removed, which is what was asked
@@ -151,14 +148,14 @@ async function removeStoredPin (node: CairnNode, cid: CID, signal?: AbortSignal)
  */
 export async function pinnedBlockKeys (node: CairnNode, signal?: AbortSignal): Promise<Set<string>> {
   const keep = new Set<string>()
-  const read = localBlockReader(node)
+  const local = storeBlocks(node.repo.blockstore)
   const direct: PinEntry[] = []
   for await (const pin of listPins(node, signal)) {
     if (pin.type === 'direct') {
       direct.push(pin)
       continue
     }
-    await drain(walkDag(node, read, pin.cid, { seen: keep, tolerant: true, skipRawLeaves: true, ...signalOption(signal) }))
+    await drain(walkDag(local, pin.cid, { seen: keep, tolerant: true, missing: 'skip', readRawLeaves: false, ...signalOption(signal) }))
   }
   // after the recursive ones, so that a direct root seen first never stops a recursive walk
   for (const pin of direct) keep.add(blockKey(pin.cid.multihash))
@@ -173,9 +170,9 @@ export async function * indirectPins (node: CairnNode, signal?: AbortSignal): As
   }
   const roots = new Set(recursive.map(p => blockKey(p.cid.multihash)))
   const seen = new Set<string>()
-  const read = localBlockReader(node)
+  const local = storeBlocks(node.repo.blockstore)
   for (const pin of recursive) {
-    for await (const block of walkDag(node, read, pin.cid, { seen, tolerant: true, skipRawLeaves: true, ...signalOption(signal) })) {
+    for await (const block of walkDag(local, pin.cid, { seen, tolerant: true, readRawLeaves: false, ...signalOption(signal) })) {
       if (block.depth > 0 && !roots.has(blockKey(block.cid.multihash))) yield { cid: block.cid, through: pin.cid }
     }
   }
@@ -202,11 +199,11 @@ export interface PinVerifyResult {
 
 /** Checks that every block of every pin is local and hashes to its CID. */
 export async function * verifyPins (node: CairnNode, signal?: AbortSignal): AsyncGenerator<PinVerifyResult> {
-  const read = localBlockReader(node)
+  const local = storeBlocks(node.repo.blockstore)
   for await (const pin of listPins(node, signal)) {
     const bad: BadNode[] = []
     const depth = pin.type === 'recursive' ? Infinity : 0
-    for await (const block of walkDag(node, read, pin.cid, { depth, verify: true, tolerant: true, ...signalOption(signal) })) {
+    for await (const block of walkDag(local, pin.cid, { depth, verify: true, tolerant: true, ...signalOption(signal) })) {
       if (block.error != null) bad.push({ Cid: block.cid.toString(), Err: block.error.message })
     }
     yield bad.length === 0 ? { Cid: pin.cid.toString(), Ok: true } : { Cid: pin.cid.toString(), Ok: false, BadNodes: bad }

@@ -3,10 +3,9 @@ import { join } from 'node:path'
 import { base32upper } from 'multiformats/bases/base32'
 import { CID } from 'multiformats/cid'
 import * as Digest from 'multiformats/hashes/digest'
+import { RAW } from '../dag/codecs.js'
 import type { MultihashDigest } from 'multiformats/hashes/interface'
 
-/** The multicodec code of raw blocks: how a bare multihash is shown as a CID. */
-const RAW = 0x55
 const EXTENSION = '.data'
 
 /** One file under `<repo>/blocks` as blockstore-fs lays them out (`<XY>/<B…XY>.data`). */
@@ -25,7 +24,7 @@ export function blockKey (multihash: MultihashDigest): string {
   return base32upper.encode(multihash.bytes)
 }
 
-/** A block's multihash as a CIDv1 with the raw codec, the way Kubo names bare blocks. */
+/** A block's multihash as a CIDv1 with the raw codec (how a bare multihash is shown as a CID, as Kubo names bare blocks). */
 export function blockCid (multihash: MultihashDigest): CID {
   return CID.createV1(RAW, multihash)
 }

@@ -1,10 +1,7 @@
 import { createHash } from 'node:crypto'
+import { IDENTITY, SHA2_256, SHA2_512 } from '../dag/codecs.js'
 import type { MultihashDigest } from 'multiformats/hashes/interface'
 
-/** Multihash codes whose blocks Cairn can check. */
-export const IDENTITY = 0x00
-export const SHA2_256 = 0x12
-export const SHA2_512 = 0x13
 
 const equals = (a: Uint8Array, b: Uint8Array): boolean =>
   Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b)

@@ -2,7 +2,7 @@ import * as dagPb from '@ipld/dag-pb'
 import { UnixFS } from 'ipfs-unixfs'
 import * as raw from 'multiformats/codecs/raw'
 import { NotUnixfsError } from '../errors.js'
-import { readWholeBlock, type BlockReader } from './whole-blocks.js'
+import { readWholeBlock, type PieceSource } from './whole-blocks.js'
 import type { AbortOptions } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 
@@ -24,7 +24,7 @@ export interface FileBytesOptions extends AbortOptions {
  * queue and can hold a whole file in memory behind a slow pipe.) Only the blocks that
  * overlap the range are read.
  */
-export async function * readFileBytes (store: BlockReader, root: dagPb.PBNode | Uint8Array, size: bigint, options: FileBytesOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
+export async function * readFileBytes (store: PieceSource, root: dagPb.PBNode | Uint8Array, size: bigint, options: FileBytesOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
   const start = BigInt(options.offset ?? 0)
   const end = options.length !== undefined ? minBig(size, start + BigInt(options.length)) : size
   if (start >= end) return
@@ -39,7 +39,7 @@ function * slice (data: Uint8Array, position: bigint, start: bigint, end: bigint
   if (to > from) yield data.subarray(from, to)
 }
 
-async function * walk (store: BlockReader, node: dagPb.PBNode | Uint8Array, position: bigint, start: bigint, end: bigint, options: FileBytesOptions): AsyncGenerator<Uint8Array, void, undefined> {
+async function * walk (store: PieceSource, node: dagPb.PBNode | Uint8Array, position: bigint, start: bigint, end: bigint, options: FileBytesOptions): AsyncGenerator<Uint8Array, void, undefined> {
   if (node instanceof Uint8Array) {
     yield * slice(node, position, start, end)
     return

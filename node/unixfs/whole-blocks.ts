@@ -2,12 +2,12 @@ import type { AbortOptions } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 
 /** The read side of a blockstore, as the exporter uses it: `get` yields a block's pieces. */
-export interface BlockReader {
+export interface PieceSource {
   get(cid: CID, options?: AbortOptions): AsyncGenerator<Uint8Array> | Generator<Uint8Array>
 }
 
 /** Joins a block's pieces into one buffer with a single copy. */
-export async function readWholeBlock (store: BlockReader, cid: CID, options?: AbortOptions): Promise<Uint8Array> {
+export async function readWholeBlock (store: PieceSource, cid: CID, options?: AbortOptions): Promise<Uint8Array> {
   const pieces: Uint8Array[] = []
   let length = 0
   for await (const piece of store.get(cid, options)) {
@@ -29,7 +29,7 @@ export async function readWholeBlock (store: BlockReader, cid: CID, options?: Ab
  * yields 64 KiB pieces and the exporter joins them by growing a buffer piece by piece
  * (quadratic copying); joining once here keeps `cat` at disk speed.
  */
-export function wholeBlocks (store: BlockReader): BlockReader {
+export function wholeBlocks (store: PieceSource): PieceSource {
   return {
     async * get (cid: CID, options?: AbortOptions) {
       yield await readWholeBlock(store, cid, options)

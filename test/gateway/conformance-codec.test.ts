@@ -8,7 +8,7 @@ import * as dagPb from '@ipld/dag-pb'
 import { CID } from 'multiformats/cid'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { importFixtures } from '../helpers/fixtures.js'
-import { readBlock } from '../../node/car/car-export.js'
+import { readBlock } from '../../node/blocks.js'
 
 let gw: TestGateway
 const jsonTraversal = 'baguqeeram5ujjqrwheyaty3w5gdsmoz6vittchvhk723jjqxk7hakxkd47xq'

@@ -1,7 +1,7 @@
 import test from 'ava'
 import { randomBytes } from 'node:crypto'
 import { fixedSize } from 'ipfs-unixfs-importer/chunker'
-import { linksOf } from '../../node/car/car-export.js'
+import { linksOf } from '../../node/dag/links.js'
 import { startGateway } from '../../gateway/server.js'
 import { blocksVerify, parseCar } from '../helpers/car.js'
 import { connectNodes, startNode, type TestNode } from '../helpers/nodes.js'
