@@ -12,7 +12,6 @@ import { escapeHtml } from './unixfs-dir.js'
 import type { Request, Response } from 'express'
 import type { CID } from 'multiformats/cid'
 
-
 /** The codecs whose blocks are documents the gateway serves as such (not UnixFS). */
 export const documentCodecs: ReadonlySet<number> = new Set([DAG_CBOR, CBOR, DAG_JSON, JSON_CODEC])
 

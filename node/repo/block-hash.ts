@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto'
 import { IDENTITY, SHA2_256, SHA2_512 } from '../dag/codecs.js'
 import type { MultihashDigest } from 'multiformats/hashes/interface'
 
-
 const equals = (a: Uint8Array, b: Uint8Array): boolean =>
   Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b)
 
