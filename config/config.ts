@@ -1,4 +1,5 @@
 import { ConfigError } from '../node/errors.js'
+import { readDuration } from './duration.js'
 import { profileSection, type ProfileName } from './profiles.js'
 import { configSchema, type Config } from './schema.js'
 import type { z } from 'zod'
@@ -105,19 +106,12 @@ export function redactConfig (config: Config): unknown {
   return { ...copy, Identity: identity }
 }
 
-/** Parses a Go-style duration (`30s`, `1h30m`, `250ms`) into milliseconds. */
-export function parseDuration (text: string): number {
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy
-  let total = 0
-  let consumed = 0
-  for (const match of text.matchAll(re)) {
-    const n = Number(match[1])
-    const unit = match[2]
-    total += n * (unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000)
-    consumed += match[0].length
-  }
-  if (text === '' || consumed !== text.length) {
-    throw new ConfigError(`invalid duration "${text}" (use e.g. 30s, 5m, 1h30m)`)
-  }
-  return total
+/**
+ * Parses a Go-style duration (`30s`, `1h30m`, `250ms`) into milliseconds, at most
+ * 596h (Node's timer limit). `what` names the value in the error (`--timeout`, a config key).
+ */
+export function parseDuration (text: string, what = 'duration'): number {
+  const ms = readDuration(text)
+  if (typeof ms === 'string') throw new ConfigError(`invalid ${what} "${text}" (${ms})`)
+  return ms
 }

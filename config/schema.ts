@@ -1,7 +1,11 @@
 import { z } from 'zod'
+import { readDuration } from './duration.js'
 
-/** A Go-style duration such as `30s`, `2m`, `22h`, `1h30m`. */
-export const duration = z.string().regex(/^(\d+(\.\d+)?(ms|s|m|h))+$/, 'a duration such as 30s, 5m or 22h')
+/** A Go-style duration such as `30s`, `2m`, `22h`, `1h30m`, at most 596h (Node's timer limit). */
+export const duration = z.string().superRefine((text, ctx) => {
+  const ms = readDuration(text)
+  if (typeof ms === 'string') ctx.addIssue({ code: 'custom', message: `a duration such as 30s, 5m or 22h (${ms})` })
+})
 
 const publicGateway = z.strictObject({
   Paths: z.array(z.string()).default(['/ipfs', '/ipns']),
