@@ -67,8 +67,10 @@ export function getConfigValue (config: Config, key: string): unknown {
 /**
  * Returns a new validated config with the dotted key set. `value` is parsed as JSON
  * when it is valid JSON (so `true`, `5`, `["a"]` keep their types), else kept as a string.
+ * Keys under `Identity` are refused ({@link assertWritableKey}).
  */
 export function setConfigValue (config: Config, key: string, value: string): Config {
+  assertWritableKey(key)
   const parts = splitKey(key)
   const copy = structuredClone(config) as unknown as Record<string, unknown>
   let node = copy
@@ -83,12 +85,25 @@ export function setConfigValue (config: Config, key: string, value: string): Con
   return validateConfig(copy)
 }
 
+/** Names that would reach an object's prototype instead of a config key. */
+const prototypeKeys = new Set(['__proto__', 'prototype', 'constructor'])
+
 function splitKey (key: string): string[] {
   const parts = key.split('.')
-  if (key === '' || parts.some(p => p === '')) {
+  if (key === '' || parts.some(p => p === '' || prototypeKeys.has(p))) {
     throw new ConfigError(`invalid config key "${key}"`)
   }
   return parts
+}
+
+/**
+ * Refuses a write under `Identity` through `config` (as Kubo does): a changed key or
+ * PeerID would lose the node's identity and leave the repo unopenable.
+ */
+export function assertWritableKey (key: string): void {
+  if (key === 'Identity' || key.startsWith('Identity.')) {
+    throw new ConfigError(`config key ${key} cannot be changed with "config": the node identity is set by "init"`)
+  }
 }
 
 function parseValue (value: string): unknown {

@@ -1,10 +1,20 @@
 import { z } from 'zod'
 import { readDuration } from './duration.js'
+import { parseTcpMultiaddr } from './tcp-address.js'
 
 /** A Go-style duration such as `30s`, `2m`, `22h`, `1h30m`, at most 596h (Node's timer limit). */
 export const duration = z.string().superRefine((text, ctx) => {
   const ms = readDuration(text)
   if (typeof ms === 'string') ctx.addIssue({ code: 'custom', message: `a duration such as 30s, 5m or 22h (${ms})` })
+})
+
+/** A TCP listen address such as `/ip4/127.0.0.1/tcp/5001` (what the API and gateway bind to). */
+const tcpAddress = z.string().superRefine((text, ctx) => {
+  try {
+    parseTcpMultiaddr(text)
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message })
+  }
 })
 
 const publicGateway = z.strictObject({
@@ -25,8 +35,8 @@ export const configSchema = z.strictObject({
     Swarm: z.array(z.string()),
     Announce: z.array(z.string()).default([]),
     NoAnnounce: z.array(z.string()).default([]),
-    API: z.string(),
-    Gateway: z.string()
+    API: tcpAddress,
+    Gateway: tcpAddress
   }),
   Bootstrap: z.array(z.string()),
   Discovery: z.strictObject({

@@ -3,7 +3,7 @@ import { FsBlockstore } from 'blockstore-fs'
 import { LevelDatastore } from 'datastore-level'
 import { applyProfile, defaultConfig, validateConfig, type Config } from '../../config/config.js'
 import { ConfigError, RepoExistsError, RepoMissingError } from '../errors.js'
-import { createIdentity } from './identity.js'
+import { createIdentity, loadPrivateKey } from './identity.js'
 import { acquireLock, type RepoLock } from './lock.js'
 import { repoPaths, type RepoPaths } from './paths.js'
 import type { ProfileName } from '../../config/profiles.js'
@@ -14,7 +14,7 @@ export interface Repo {
   config: Config
   blockstore: FsBlockstore
   datastore: LevelDatastore
-  /** Validates and writes a new config atomically, and makes it current. */
+  /** Validates a new config (schema and identity), writes it atomically, and makes it current. */
   saveConfig(config: Config): Promise<void>
   close(): Promise<void>
 }
@@ -80,8 +80,9 @@ export async function openRepo (root: string): Promise<Repo> {
       blockstore,
       datastore,
       async saveConfig (next) {
-        config = validateConfig(next)
-        await writeConfigFile(paths.config, config)
+        const valid = openableConfig(next)
+        await writeConfigFile(paths.config, valid)
+        config = valid
       },
       async close () {
         await datastore.close()
@@ -97,9 +98,19 @@ export async function openRepo (root: string): Promise<Repo> {
 
 /** Applies a profile to the config of a repo on disk. */
 export async function applyProfileToRepo (root: string, profile: ProfileName): Promise<Config> {
-  const next = applyProfile(await readConfig(root), profile)
+  const next = openableConfig(applyProfile(await readConfig(root), profile))
   await writeConfigFile(repoPaths(root).config, next)
   return next
+}
+
+/**
+ * The config, validated against the schema and with an identity that loads: what a repo
+ * needs to open again. Checked before every write, so a bad write never bricks a repo.
+ */
+function openableConfig (next: Config): Config {
+  const config = validateConfig(next)
+  loadPrivateKey(config.Identity)
+  return config
 }
 
 /** Writes config.json via a temp file and rename, so a crash never leaves half a config. */
