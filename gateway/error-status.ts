@@ -22,7 +22,8 @@ export const errorStatus: Readonly<Record<string, number>> = {
   ERR_BLOCK_NOT_LOCAL: 502,
   ERR_NO_PROVIDERS: 502,
   ERR_CORRUPT_BLOCK: 502,
-  ERR_TIMEOUT: 504
+  ERR_TIMEOUT: 504,
+  ERR_DISK_FULL: 507
 }
 
 /** Seconds a client should wait before retrying a 504 (sent as Retry-After). */
