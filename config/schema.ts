@@ -76,9 +76,19 @@ export const configSchema = z.strictObject({
   Gateway: z.strictObject({
     PublicGateways: z.record(z.string(), publicGateway.nullable()).default({}),
     NoFetch: z.boolean().default(false),
-    RetrievalTimeout: duration.default('30s')
+    RetrievalTimeout: duration.default('30s'),
+    /** A client must send its request headers within this (slowloris defence). */
+    HeadersTimeout: duration.default('30s'),
+    /** An idle keep-alive connection is closed after this. */
+    IdleTimeout: duration.default('5s'),
+    /** Open connections beyond this are answered 503, so the RPC API and the node keep their descriptors. */
+    MaxConnections: z.number().int().positive().default(512)
   }),
   API: z.strictObject({
+    /** As Gateway.HeadersTimeout, for the RPC API. */
+    HeadersTimeout: duration.default('30s'),
+    /** As Gateway.IdleTimeout, for the RPC API. */
+    IdleTimeout: duration.default('5s'),
     /** Kubo's shape: `{ "name": { "AuthSecret": "bearer:TOKEN" } }`. Empty means no auth. */
     Authorizations: z.record(z.string(), z.strictObject({
       AuthSecret: z.string().min(1),
