@@ -4,7 +4,7 @@ import { LevelDatastore } from 'datastore-level'
 import { applyProfile, defaultConfig, validateConfig, type Config } from '../../config/config.js'
 import { ConfigError, RepoExistsError, RepoMissingError } from '../errors.js'
 import { createIdentity, loadPrivateKey } from './identity.js'
-import { acquireLock, type RepoLock } from './lock.js'
+import { acquireLock, type AcquireLockOptions, type RepoLock } from './lock.js'
 import { repoPaths, type RepoPaths } from './paths.js'
 import type { ProfileName } from '../../config/profiles.js'
 
@@ -64,12 +64,17 @@ export async function readConfig (root: string): Promise<Config> {
   return validateConfig(raw)
 }
 
-/** Opens the repo at `root`: takes the lock, validates the config, opens the stores. */
-export async function openRepo (root: string): Promise<Repo> {
+/**
+ * Opens the repo at `root`: validates the config, takes the lock (waiting as `lock`
+ * says), removes an `api` file left by a daemon that died (no daemon can be running
+ * while we hold the lock), and opens the stores.
+ */
+export async function openRepo (root: string, lock: AcquireLockOptions = {}): Promise<Repo> {
   const paths = repoPaths(root)
   let config = await readConfig(root)
-  const lock: RepoLock = await acquireLock(paths.lock)
+  const held: RepoLock = await acquireLock(paths.lock, lock)
   try {
+    await rm(paths.api, { force: true })
     const blockstore = new FsBlockstore(paths.blocks)
     const datastore = new LevelDatastore(paths.datastore)
     await blockstore.open()
@@ -87,11 +92,11 @@ export async function openRepo (root: string): Promise<Repo> {
       async close () {
         await datastore.close()
         await blockstore.close()
-        await lock.release()
+        await held.release()
       }
     }
   } catch (err) {
-    await lock.release()
+    await held.release()
     throw err
   }
 }
