@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { authorizationHeaderFor } from '../config/auth-secret.js'
 import { httpUrlOf, parseTcpMultiaddr } from '../config/tcp-address.js'
-import { UsageError } from '../node/errors.js'
-import { isAlive, readLockPid } from '../node/repo/lock.js'
+import { RepoLockedError, UsageError } from '../node/errors.js'
 import { repoPaths } from '../node/repo/paths.js'
 import { openLocalTransport } from './local-transport.js'
 import { openRpcTransport, type RpcEndpoint } from './rpc-transport.js'
@@ -12,28 +11,37 @@ import type { Transport } from './transport.js'
 export const apiAuthEnv = 'CAIRN_API_AUTH'
 
 /**
- * The transport for a CLI call: the daemon's RPC API when a daemon holds the repo (its
- * `<repo>/api` file exists and the pid in `repo.lock` is alive), else the repo opened
- * in this process. `apiAuth` (the `--api-auth` flag) overrides `CAIRN_API_AUTH`.
+ * The transport for a CLI call: the repo opened in this process when its lock is free,
+ * else, when the process holding the lock is a daemon (its `<repo>/api` file exists),
+ * that daemon's RPC API; else the ERR_REPO_LOCKED naming the holder. The OS lock is the
+ * only proof that someone holds the repo: an `api` file is trusted only while it is held
+ * (opening the repo removes a stale one). `apiAuth` (the `--api-auth` flag) overrides
+ * `CAIRN_API_AUTH`.
  */
 export async function connect (root: string, apiAuth?: string): Promise<Transport> {
   const env = apiAuth != null ? { ...process.env, [apiAuthEnv]: apiAuth } : process.env
-  const endpoint = await runningDaemon(root, env)
-  if (endpoint != null) return openRpcTransport(endpoint)
-  return await openLocalTransport(root)
+  try {
+    return await openLocalTransport(root)
+  } catch (err) {
+    if (!(err instanceof RepoLockedError)) throw err
+    const endpoint = await daemonEndpoint(root, env)
+    if (endpoint == null) throw err
+    return openRpcTransport(endpoint)
+  }
 }
 
-/** The RPC endpoint of the daemon holding the repo at `root`, if one is running. */
-export async function runningDaemon (root: string, env: NodeJS.ProcessEnv = process.env): Promise<RpcEndpoint | undefined> {
-  const paths = repoPaths(root)
+/**
+ * The RPC endpoint named by `<repo>/api` (with the credentials of `CAIRN_API_AUTH`), or
+ * undefined when there is no such file. Meaningful only while the repo lock is held by
+ * another process (see {@link connect}).
+ */
+export async function daemonEndpoint (root: string, env: NodeJS.ProcessEnv = process.env): Promise<RpcEndpoint | undefined> {
   let api: string
   try {
-    api = (await readFile(paths.api, 'utf8')).trim()
+    api = (await readFile(repoPaths(root).api, 'utf8')).trim()
   } catch {
     return undefined
   }
-  const pid = await readLockPid(paths.lock)
-  if (pid == null || pid === process.pid || !isAlive(pid)) return undefined
   const address = parseTcpMultiaddr(api)
   // a daemon listening on every interface is reached on loopback
   if (address.host === '0.0.0.0') address.host = '127.0.0.1'

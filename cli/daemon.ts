@@ -15,6 +15,11 @@ export function say (line: string): void {
   process.stdout.write(line + '\n')
 }
 
+/** Tells the user that the daemon waits for a repo lock held by another command. */
+export function sayLockWait (pid: number | undefined): void {
+  say(`Waiting for the repo lock${pid != null ? ` held by pid ${pid}` : ''}...`)
+}
+
 /**
  * Resolves when SIGINT or SIGTERM arrives. A second signal during shutdown exits at once
  * with code 1, as Kubo does.
@@ -87,7 +92,7 @@ export function registerDaemon (program: Commander): void {
           import('../gateway/rpc/server.js'),
           import('../gateway/server.js')
         ])
-        return await startDaemon({ root, api: startRpcServer, gateway: startGateway })
+        return await startDaemon({ root, api: startRpcServer, gateway: startGateway, onLockWait: sayLockWait })
       })
     })
 }

@@ -1,4 +1,4 @@
-import { isCairnError } from '../node/errors.js'
+import { diskFullError, isCairnError } from '../node/errors.js'
 
 /** Exit codes, as Kubo: 0 ok, 1 error, 2 usage error. */
 export const EXIT_OK = 0
@@ -20,6 +20,8 @@ export function messageFor (err: unknown, debug: boolean): string {
   if (isCairnError(err)) {
     return `Error: ${err.message}`
   }
+  const full = diskFullError(err)
+  if (full != null) return `Error: ${full.message}`
   const message = err instanceof Error ? err.message : String(err)
   return `Error: ${message.split('\n')[0] ?? ''}`
 }

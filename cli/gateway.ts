@@ -1,6 +1,6 @@
 import { startDaemon } from '../node/daemon.js'
 import { resolveRepoPath } from '../node/repo/paths.js'
-import { runUntilSignal, say } from './daemon.js'
+import { runUntilSignal, say, sayLockWait } from './daemon.js'
 import type { Command as Commander } from 'commander'
 import type { GlobalOptions } from './program.js'
 
@@ -21,7 +21,7 @@ export function registerGateway (program: Commander): void {
         say(`Repo: ${root}`)
         // loaded here: express is not needed by the other commands
         const { startGateway } = await import('../gateway/server.js')
-        return await startDaemon({ root, gateway: startGateway, offline: opts.offline })
+        return await startDaemon({ root, gateway: startGateway, offline: opts.offline, onLockWait: sayLockWait })
       })
     })
 }

@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs'
 import { lstat, readdir, readlink } from 'node:fs/promises'
+import type { Stats } from 'node:fs'
 import { basename, join } from 'node:path'
 import { InputFileError, UsageError } from '../node/errors.js'
 import type { InputEntry, OptionSpec, Options } from '../node/commands/command.js'
@@ -17,6 +18,8 @@ export async function localInputs (paths: string[], options: Options, recursive?
     if (path === '-') continue
     const info = await lstat(path).catch(() => undefined)
     if (info == null) throw new InputFileError(`${path}: no such file or directory`)
+    const other = specialKind(info)
+    if (other != null) throw new InputFileError(`${path}: ${skipReason(other)}`)
     if (info.isDirectory() && options.recursive !== true) {
       // the hint only for a command that has the option
       const flag = recursive == null ? undefined : recursive.short != null ? `-${recursive.short}` : `--${recursive.name}`
@@ -41,8 +44,13 @@ async function * walk (fsPath: string, path: string, hidden: boolean): AsyncIter
   const meta = { mode: info.mode & 0o7777, mtime: info.mtime }
   if (info.isDirectory()) {
     yield { path, ...meta }
-    const names = (await readdir(fsPath)).sort()
-    for (const name of names) {
+    const names: string[] = []
+    for (const raw of await readdir(fsPath, { encoding: 'buffer' })) {
+      const name = utf8Name(raw)
+      if (name == null) skipped(join(fsPath, raw.toString()), 'its name is not valid UTF-8 (UnixFS names are UTF-8)')
+      else names.push(name)
+    }
+    for (const name of names.sort()) {
       if (!hidden && name.startsWith('.')) continue
       yield * walk(join(fsPath, name), `${path}/${name}`, hidden)
     }
@@ -51,7 +59,38 @@ async function * walk (fsPath: string, path: string, hidden: boolean): AsyncIter
   } else if (info.isSymbolicLink()) {
     // added as a UnixFS symlink, never followed (as Kubo does without --dereference-args)
     yield { path, target: await readlink(fsPath), ...meta }
+  } else {
+    skipped(fsPath, skipReason(specialKind(info) ?? 'special file'))
   }
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+
+/** A directory entry's name as text, or undefined when its bytes are not UTF-8. */
+function utf8Name (raw: Buffer): string | undefined {
+  try {
+    return strictUtf8.decode(raw)
+  } catch {
+    return undefined
+  }
+}
+
+/** What a file that `add` cannot store is (a fifo, a socket, a device), or undefined for one it can. */
+function specialKind (info: Stats): string | undefined {
+  if (info.isFIFO()) return 'fifo'
+  if (info.isSocket()) return 'socket'
+  if (info.isCharacterDevice()) return 'character device'
+  if (info.isBlockDevice()) return 'block device'
+  return undefined
+}
+
+function skipReason (kind: string): string {
+  return `is a ${kind}; only files, directories and symlinks can be added`
+}
+
+/** Tells the user on stderr which entry of a walked directory was left out and why. */
+function skipped (path: string, reason: string): void {
+  process.stderr.write(`skipped ${path}: ${reason}\n`)
 }
 
 /** True when stdin is piped (not a terminal), so a command with no file args reads it. */

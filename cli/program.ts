@@ -133,9 +133,9 @@ async function runCommand (command: Command, args: string[], options: Options, g
 
 function parseTimeout (text: string): number {
   try {
-    return parseDuration(text)
-  } catch {
-    throw new UsageError(`invalid --timeout "${text}" (use e.g. 30s, 5m)`)
+    return parseDuration(text, '--timeout')
+  } catch (err) {
+    throw new UsageError((err as Error).message)
   }
 }
 

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs'
 import { chmod, lstat, lutimes, mkdir, open, symlink, utimes } from 'node:fs/promises'
 import { basename, join } from 'node:path'
-import { UnsafePathError } from '../node/errors.js'
+import { diskFullError, UnsafePathError } from '../node/errors.js'
 import { assertSafeName } from '../node/unixfs/safe-name.js'
 import { parseContentPath } from '../node/content/content-path.js'
 import { progressBarWanted, startByteProgress, type ByteProgress } from './progress.js'
@@ -30,10 +30,16 @@ async function writeFile (target: string, entry: TreeEntry, progress: { add(n: n
         progress.add(chunk.byteLength)
       }
     }
+  } catch (err) {
+    throw diskFullError(err, target) ?? err
   } finally {
     await handle.close()
   }
 }
+
+/** Permission bits only: setuid, setgid and sticky from an untrusted DAG need `--special-bits`. */
+const permissionBits = 0o777
+const allModeBits = 0o7777
 
 /** Creates a directory, or accepts an existing real one (never a symlink to elsewhere). */
 async function makeDirectory (target: string): Promise<void> {
@@ -50,12 +56,14 @@ async function makeDirectory (target: string): Promise<void> {
  * Writes `get` results to disk under `-o` (default: the last path segment). Every path
  * segment is checked again here, files are opened without following symlinks, and an
  * existing non-directory where a directory goes is refused, so nothing is written outside
- * the target. Modes and mtimes are applied; directories' last, after their contents.
+ * the target. Modes and mtimes are applied (setuid, setgid and sticky bits only with
+ * `--special-bits`); directories' last, after their contents.
  */
 export async function writeTree (entries: AsyncIterable<unknown>, call: CommandCall): Promise<void> {
   const out = typeof call.options.output === 'string' && call.options.output !== ''
     ? call.options.output
     : defaultOutputName(call.args[0] as string)
+  const modeMask = call.options['special-bits'] === true ? allModeBits : permissionBits
   const directories: Array<{ target: string, entry: TreeEntry }> = []
   let bar: ByteProgress | undefined
   let done = 0
@@ -78,12 +86,12 @@ export async function writeTree (entries: AsyncIterable<unknown>, call: CommandC
         if (entry.mtime != null) await lutimes(target, entry.mtime, entry.mtime).catch(() => {})
       } else {
         await writeFile(target, entry, progress)
-        if (entry.mode != null) await chmod(target, entry.mode)
+        if (entry.mode != null) await chmod(target, entry.mode & modeMask)
         if (entry.mtime != null) await utimes(target, entry.mtime, entry.mtime)
       }
     }
     for (const { target, entry } of directories.reverse()) {
-      if (entry.mode != null) await chmod(target, entry.mode)
+      if (entry.mode != null) await chmod(target, entry.mode & modeMask)
       if (entry.mtime != null) await utimes(target, entry.mtime, entry.mtime)
     }
   } finally {

@@ -1,4 +1,5 @@
 import { ConfigError } from '../node/errors.js'
+import { readDuration } from './duration.js'
 import { profileSection, type ProfileName } from './profiles.js'
 import { configSchema, type Config } from './schema.js'
 import type { z } from 'zod'
@@ -66,8 +67,10 @@ export function getConfigValue (config: Config, key: string): unknown {
 /**
  * Returns a new validated config with the dotted key set. `value` is parsed as JSON
  * when it is valid JSON (so `true`, `5`, `["a"]` keep their types), else kept as a string.
+ * Keys under `Identity` are refused ({@link assertWritableKey}).
  */
 export function setConfigValue (config: Config, key: string, value: string): Config {
+  assertWritableKey(key)
   const parts = splitKey(key)
   const copy = structuredClone(config) as unknown as Record<string, unknown>
   let node = copy
@@ -82,12 +85,25 @@ export function setConfigValue (config: Config, key: string, value: string): Con
   return validateConfig(copy)
 }
 
+/** Names that would reach an object's prototype instead of a config key. */
+const prototypeKeys = new Set(['__proto__', 'prototype', 'constructor'])
+
 function splitKey (key: string): string[] {
   const parts = key.split('.')
-  if (key === '' || parts.some(p => p === '')) {
+  if (key === '' || parts.some(p => p === '' || prototypeKeys.has(p))) {
     throw new ConfigError(`invalid config key "${key}"`)
   }
   return parts
+}
+
+/**
+ * Refuses a write under `Identity` through `config` (as Kubo does): a changed key or
+ * PeerID would lose the node's identity and leave the repo unopenable.
+ */
+export function assertWritableKey (key: string): void {
+  if (key === 'Identity' || key.startsWith('Identity.')) {
+    throw new ConfigError(`config key ${key} cannot be changed with "config": the node identity is set by "init"`)
+  }
 }
 
 function parseValue (value: string): unknown {
@@ -105,19 +121,12 @@ export function redactConfig (config: Config): unknown {
   return { ...copy, Identity: identity }
 }
 
-/** Parses a Go-style duration (`30s`, `1h30m`, `250ms`) into milliseconds. */
-export function parseDuration (text: string): number {
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy
-  let total = 0
-  let consumed = 0
-  for (const match of text.matchAll(re)) {
-    const n = Number(match[1])
-    const unit = match[2]
-    total += n * (unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000)
-    consumed += match[0].length
-  }
-  if (text === '' || consumed !== text.length) {
-    throw new ConfigError(`invalid duration "${text}" (use e.g. 30s, 5m, 1h30m)`)
-  }
-  return total
+/**
+ * Parses a Go-style duration (`30s`, `1h30m`, `250ms`) into milliseconds, at most
+ * 596h (Node's timer limit). `what` names the value in the error (`--timeout`, a config key).
+ */
+export function parseDuration (text: string, what = 'duration'): number {
+  const ms = readDuration(text)
+  if (typeof ms === 'string') throw new ConfigError(`invalid ${what} "${text}" (${ms})`)
+  return ms
 }

@@ -1,7 +1,21 @@
 import { z } from 'zod'
+import { readDuration } from './duration.js'
+import { parseTcpMultiaddr } from './tcp-address.js'
 
-/** A Go-style duration such as `30s`, `2m`, `22h`, `1h30m`. */
-export const duration = z.string().regex(/^(\d+(\.\d+)?(ms|s|m|h))+$/, 'a duration such as 30s, 5m or 22h')
+/** A Go-style duration such as `30s`, `2m`, `22h`, `1h30m`, at most 596h (Node's timer limit). */
+export const duration = z.string().superRefine((text, ctx) => {
+  const ms = readDuration(text)
+  if (typeof ms === 'string') ctx.addIssue({ code: 'custom', message: `a duration such as 30s, 5m or 22h (${ms})` })
+})
+
+/** A TCP listen address such as `/ip4/127.0.0.1/tcp/5001` (what the API and gateway bind to). */
+const tcpAddress = z.string().superRefine((text, ctx) => {
+  try {
+    parseTcpMultiaddr(text)
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message })
+  }
+})
 
 const publicGateway = z.strictObject({
   Paths: z.array(z.string()).default(['/ipfs', '/ipns']),
@@ -21,8 +35,8 @@ export const configSchema = z.strictObject({
     Swarm: z.array(z.string()),
     Announce: z.array(z.string()).default([]),
     NoAnnounce: z.array(z.string()).default([]),
-    API: z.string(),
-    Gateway: z.string()
+    API: tcpAddress,
+    Gateway: tcpAddress
   }),
   Bootstrap: z.array(z.string()),
   Discovery: z.strictObject({
@@ -62,9 +76,19 @@ export const configSchema = z.strictObject({
   Gateway: z.strictObject({
     PublicGateways: z.record(z.string(), publicGateway.nullable()).default({}),
     NoFetch: z.boolean().default(false),
-    RetrievalTimeout: duration.default('30s')
+    RetrievalTimeout: duration.default('30s'),
+    /** A client must send its request headers within this (slowloris defence). */
+    HeadersTimeout: duration.default('30s'),
+    /** An idle keep-alive connection is closed after this. */
+    IdleTimeout: duration.default('5s'),
+    /** Open connections beyond this are answered 503, so the RPC API and the node keep their descriptors. */
+    MaxConnections: z.number().int().positive().default(512)
   }),
   API: z.strictObject({
+    /** As Gateway.HeadersTimeout, for the RPC API. */
+    HeadersTimeout: duration.default('30s'),
+    /** As Gateway.IdleTimeout, for the RPC API. */
+    IdleTimeout: duration.default('5s'),
     /** Kubo's shape: `{ "name": { "AuthSecret": "bearer:TOKEN" } }`. Empty means no auth. */
     Authorizations: z.record(z.string(), z.strictObject({
       AuthSecret: z.string().min(1),

@@ -24,7 +24,8 @@ export const errorStatus: Readonly<Record<string, number>> = {
   ERR_CORRUPT_BLOCK: 502,
   ERR_INVALID_DAG: 502,
   ERR_BLOCK_TOO_BIG: 502,
-  ERR_TIMEOUT: 504
+  ERR_TIMEOUT: 504,
+  ERR_DISK_FULL: 507
 }
 
 /** Seconds a client should wait before retrying a 504 (sent as Retry-After). */

@@ -22,7 +22,9 @@ export const maxRanges = 64
  * Parses a `Range: bytes=…` header (RFC 9110 §14.1.2) against a file of `size` bytes:
  * `a-b`, `a-` and suffix `-n` parts. Malformed headers are ignored, as the RFC asks;
  * parts past the end are dropped and ends are clipped; when no part is left, the range
- * is unsatisfiable.
+ * is unsatisfiable. Against range amplification, a set asking for more bytes in total
+ * than the file holds is answered with the whole file, and overlapping or adjacent parts
+ * are coalesced (RFC 9110 §14.3), in ascending order, so no byte is sent twice.
  */
 export function parseRange (header: string | undefined, size: number): RangeRequest {
   if (header == null) return { kind: 'full' }
@@ -49,7 +51,19 @@ export function parseRange (header: string | undefined, size: number): RangeRequ
     ranges.push({ start, end })
   }
   if (ranges.length === 0) return { kind: 'unsatisfiable' }
-  return { kind: 'ranges', ranges }
+  if (ranges.reduce((total, r) => total + r.end - r.start + 1, 0) > size) return { kind: 'full' }
+  return { kind: 'ranges', ranges: coalesce(ranges) }
+}
+
+/** Sorts ranges and merges those that overlap or touch. */
+function coalesce (ranges: ByteRange[]): ByteRange[] {
+  const merged: ByteRange[] = []
+  for (const range of [...ranges].sort((a, b) => a.start - b.start)) {
+    const last = merged[merged.length - 1]
+    if (last != null && range.start <= last.end + 1) last.end = Math.max(last.end, range.end)
+    else merged.push({ ...range })
+  }
+  return merged
 }
 
 /**

@@ -1,9 +1,9 @@
-import { createServer, type Server } from 'node:http'
 import { multiaddr } from '@multiformats/multiaddr'
+import { parseDuration } from '../config/config.js'
 import { ConfigError } from '../node/errors.js'
 import { createGatewayApp } from './app.js'
+import { createLimitedServer } from './http-server.js'
 import type { CairnNode } from '../node/node.js'
-import type { Socket } from 'node:net'
 
 /** A running gateway. */
 export interface RunningGateway {
@@ -30,17 +30,16 @@ export function listenAddress (listen: string): { host: string, port: number } {
 
 /**
  * Starts the public gateway of `node` on a listen multiaddr (`/ip4/127.0.0.1/tcp/8080`;
- * port 0 picks a free one). Resolves once it accepts connections.
+ * port 0 picks a free one), with the header and idle timeouts and the connection cap of
+ * the `Gateway` config. Resolves once it accepts connections.
  */
 export async function startGateway (node: CairnNode, listen: string): Promise<RunningGateway> {
   const { host, port } = listenAddress(listen)
-  const app = createGatewayApp(node)
-  const server: Server = createServer({ requestTimeout: 0 }, app)
-  server.keepAliveTimeout = 5000
-  const sockets = new Set<Socket>()
-  server.on('connection', socket => {
-    sockets.add(socket)
-    socket.once('close', () => sockets.delete(socket))
+  const limits = node.config.Gateway
+  const { server, close } = createLimitedServer(createGatewayApp(node), {
+    headersTimeoutMs: parseDuration(limits.HeadersTimeout),
+    idleTimeoutMs: parseDuration(limits.IdleTimeout),
+    maxConnections: limits.MaxConnections
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
@@ -54,10 +53,6 @@ export async function startGateway (node: CairnNode, listen: string): Promise<Ru
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address
   return {
     url: `http://${shownHost}:${address.port}`,
-    async close () {
-      const closed = new Promise<void>(resolve => server.close(() => resolve()))
-      for (const socket of sockets) socket.destroy()
-      await closed
-    }
+    close
   }
 }

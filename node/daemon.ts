@@ -28,7 +28,16 @@ export interface DaemonOptions extends OnlineNodeOptions {
   env?: NodeJS.ProcessEnv
   /** Opens the node without network (no libp2p): it serves only what the repo holds. */
   offline?: boolean
+  /** Called when the repo lock is busy and the daemon waits for it (with the holder's pid, if known). */
+  onLockWait?: (pid: number | undefined) => void
 }
+
+/**
+ * How long a starting daemon waits for the repo lock: long enough for a short CLI
+ * command (`cairn id` started a moment earlier) to finish, short enough to fail
+ * clearly when another daemon holds the repo.
+ */
+export const daemonLockWaitMs = 5000
 
 /** A running daemon. */
 export interface Daemon {
@@ -52,13 +61,17 @@ export function listenAddresses (config: Config, env: NodeJS.ProcessEnv = proces
 }
 
 /**
- * Starts the daemon on the repo at `root`: takes the repo lock, brings the node online
+ * Starts the daemon on the repo at `root`: takes the repo lock (waiting up to
+ * {@link daemonLockWaitMs} for a CLI command that holds it), brings the node online
  * (or opens it offline with `offline`),
  * starts the RPC API and writes its real bound multiaddr to `<repo>/api` (as Kubo does),
  * then the gateway. Anything that fails half-way is undone before the error is thrown.
  */
 export async function startDaemon (options: DaemonOptions): Promise<Daemon> {
-  const repo = await openRepo(options.root)
+  const repo = await openRepo(options.root, {
+    waitMs: daemonLockWaitMs,
+    ...(options.onLockWait != null ? { onWait: options.onLockWait } : {})
+  })
   let node: CairnNode
   try {
     node = options.offline === true ? await createNode(repo) : await createOnlineNode(repo, options)

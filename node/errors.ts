@@ -80,6 +80,22 @@ export class ApiUnreachableError extends define('ERR_API_UNREACHABLE') {}
 /** The HTTP client of an RPC call went away; the command is aborted with this reason. */
 export class ClientGoneError extends define('ERR_CLIENT_GONE') {}
 
+/** A write failed because the disk (or quota) is full; the message names the path. */
+export class DiskFullError extends define('ERR_DISK_FULL') {}
+
+/**
+ * The {@link DiskFullError} for an ENOSPC met while writing `path` (found in the error or
+ * its causes, by errno code or in the message of a wrapped error), else undefined.
+ */
+export function diskFullError (err: unknown, path?: string): DiskFullError | undefined {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOSPC' && !/\bENOSPC\b/.test(e.message)) continue
+    const where = path ?? (e as NodeJS.ErrnoException).path ?? /ENOSPC[^']*'([^']+)'/.exec(e.message)?.[1]
+    return new DiskFullError(`disk full: no space left on device${where != null ? ` writing ${where}` : ''}`, { cause: err })
+  }
+  return undefined
+}
+
 /** A string that is not a valid multiaddr (e.g. `swarm connect foo`). */
 export class InvalidMultiaddrError extends define('ERR_INVALID_MULTIADDR') {}
 /** A command that needs the network ran on a node without one (no daemon). */

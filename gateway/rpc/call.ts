@@ -27,9 +27,9 @@ export function readCall (command: Command, query: URLSearchParams): RpcCall {
   const timeout = query.get('timeout')
   if (timeout != null && timeout !== '') {
     try {
-      result.timeoutMs = parseDuration(timeout)
-    } catch {
-      throw new UsageError(`invalid timeout "${timeout}" (use e.g. 30s, 5m)`)
+      result.timeoutMs = parseDuration(timeout, 'timeout')
+    } catch (err) {
+      throw new UsageError((err as Error).message)
     }
   }
   return result

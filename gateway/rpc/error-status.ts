@@ -63,7 +63,8 @@ export const rpcErrorTable: Readonly<Record<string, Mapping>> = {
   ERR_NOT_ACCEPTABLE: commandError,
   ERR_API_UNREACHABLE: commandError,
   ERR_CLIENT_GONE: commandError,
-  ERR_OFFLINE: commandError
+  ERR_OFFLINE: commandError,
+  ERR_DISK_FULL: commandError
 }
 
 const fallback: Mapping = { status: 500, type: KuboErrorType.normal }

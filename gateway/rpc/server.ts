@@ -1,7 +1,8 @@
-import { createServer } from 'node:http'
 import { once } from 'node:events'
+import { parseDuration } from '../../config/config.js'
 import { formatTcpMultiaddr, httpUrlOf, parseTcpMultiaddr } from '../../config/tcp-address.js'
 import { createRpcApp } from './app.js'
+import { createLimitedServer } from '../http-server.js'
 import type { AddressInfo } from 'node:net'
 import type { CairnNode } from '../../node/node.js'
 
@@ -17,14 +18,17 @@ export interface RpcServer {
 
 /**
  * Serves {@link createRpcApp} on a TCP multiaddr such as `/ip4/127.0.0.1/tcp/5001`
- * (port 0 picks a free port; the bound one is in the result).
+ * (port 0 picks a free port; the bound one is in the result), with the header and idle
+ * timeouts of the `API` config.
  */
 export async function startRpcServer (node: CairnNode, listen: string): Promise<RpcServer> {
   const address = parseTcpMultiaddr(listen)
-  // long argument lists (`pin add` of many CIDs) travel in the query: allow 1 MiB of head, as Go's default
-  const server = createServer({ maxHeaderSize: 1024 * 1024 }, createRpcApp(node))
-  // uploads and downloads may take as long as they take; the client decides (--timeout)
-  server.requestTimeout = 0
+  const { server, close } = createLimitedServer(createRpcApp(node), {
+    headersTimeoutMs: parseDuration(node.config.API.HeadersTimeout),
+    idleTimeoutMs: parseDuration(node.config.API.IdleTimeout),
+    // long argument lists (`pin add` of many CIDs) travel in the query: allow 1 MiB of head, as Go's default
+    maxHeaderSize: 1024 * 1024
+  })
   server.listen(address.port, address.host)
   await once(server, 'listening')
   const bound = server.address() as AddressInfo
@@ -32,10 +36,6 @@ export async function startRpcServer (node: CairnNode, listen: string): Promise<
   return {
     url: httpUrlOf(parseTcpMultiaddr(multiaddr)),
     multiaddr,
-    async close () {
-      const closed = new Promise<void>(resolve => server.close(() => resolve()))
-      server.closeAllConnections()
-      await closed
-    }
+    close
   }
 }

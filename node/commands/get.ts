@@ -7,6 +7,7 @@ export const get = treeCommand({
   args: [{ name: 'ipfs-path', description: '<cid>[/path] to fetch', required: true }],
   options: [
     { name: 'output', short: 'o', type: 'string', description: 'where to write (default: the CID, or the last path segment)' },
+    { name: 'special-bits', type: 'boolean', description: 'restore setuid, setgid and sticky bits stored in the DAG (masked off by default)' },
     { name: 'progress', short: 'p', type: 'boolean', tristate: true, description: 'progress bar (default on a terminal)' }
   ],
   async * run ({ node, signal }, { args }) {

@@ -1,11 +1,25 @@
-import { open, readFile, rm } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { open, readFile, stat, unlink, type FileHandle } from 'node:fs/promises'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { tryLock } from 'fs-native-extensions'
 import { RepoLockedError } from '../errors.js'
 
-/** A held `repo.lock`; `release()` removes it. */
+/** A held `repo.lock`; `release()` removes the file and drops the lock. */
 export interface RepoLock {
   readonly path: string
   release(): Promise<void>
 }
+
+/** Options for {@link acquireLock}. */
+export interface AcquireLockOptions {
+  /** How long to wait for a holder to let go before giving up (default 0: fail at once). */
+  waitMs?: number
+  /** Called once, with the holder's pid if known, when the lock is busy and we wait. */
+  onWait?: (pid: number | undefined) => void
+}
+
+/** How often a waiting process tries the lock again. */
+const retryMs = 100
 
 /** The pid written in a lock file, or undefined when there is none (or it is unreadable). */
 export async function readLockPid (path: string): Promise<number | undefined> {
@@ -17,42 +31,64 @@ export async function readLockPid (path: string): Promise<number | undefined> {
   }
 }
 
-/** True when a process with this pid exists. */
-export function isAlive (pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
+/**
+ * Takes the repo lock: an OS lock on `path` (an open-file-description lock on Linux,
+ * `flock` on macOS, `LockFileEx` on Windows, through fs-native-extensions), which the
+ * kernel drops when the holder exits, however it exits. So a lock file left by a killed
+ * process never blocks (whatever pid it names), and two holders are impossible, in one
+ * process or several. The pid written into the file is for messages and for finding a
+ * daemon, never trusted as the lock itself. A lock held elsewhere is an ERR_REPO_LOCKED
+ * naming the holder's pid, after waiting up to `waitMs` for it to be released.
+ */
+export async function acquireLock (path: string, options: AcquireLockOptions = {}): Promise<RepoLock> {
+  const deadline = Date.now() + (options.waitMs ?? 0)
+  let waited = false
+  while (true) {
+    const handle = await tryLockFile(path)
+    if (handle != null) {
+      await handle.truncate(0)
+      await handle.write(`${process.pid}\n`, 0)
+      return {
+        path,
+        async release () {
+          // unlinked while still held: a waiter that locked the old file sees it is gone and retries
+          await unlink(path).catch(() => {})
+          await handle.close()
+        }
+      }
+    }
+    const pid = await readLockPid(path)
+    if (Date.now() >= deadline) {
+      throw new RepoLockedError(pid === process.pid
+        ? `repo is already open in this process (pid ${pid}): ${path}`
+        : `repo is locked by another process${pid != null ? ` (pid ${pid})` : ''}: ${path}`)
+    }
+    if (!waited) options.onWait?.(pid)
+    waited = true
+    await sleep(retryMs)
   }
 }
 
-/**
- * Takes the lock by creating the file exclusively with our pid. A lock left by a dead
- * process is taken over; one held by a live process is an ERR_REPO_LOCKED naming its pid.
- */
-export async function acquireLock (path: string): Promise<RepoLock> {
-  for (let attempt = 0; attempt < 3; attempt++) {
+/** Opens (creating) the lock file and locks it; undefined when another process holds it. */
+async function tryLockFile (path: string): Promise<FileHandle | undefined> {
+  while (true) {
+    const handle = await open(path, constants.O_RDWR | constants.O_CREAT, 0o644)
+    let locked = false
     try {
-      const handle = await open(path, 'wx')
-      await handle.writeFile(`${process.pid}\n`)
-      await handle.close()
-      return {
-        path,
-        release: async () => { await rm(path, { force: true }) }
-      }
+      locked = tryLock(handle.fd)
+      // the file we locked must still be the one at `path`: its holder may have just
+      // removed it on release, and then we try again on the new file
+      if (locked && await sameFile(handle, path)) return handle
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+      await handle.close()
+      throw err
     }
-    const pid = await readLockPid(path)
-    if (pid != null && pid !== process.pid && isAlive(pid)) {
-      throw new RepoLockedError(`repo is locked by another process (pid ${pid}): ${path}`)
-    }
-    if (pid === process.pid) {
-      throw new RepoLockedError(`repo is already open in this process (pid ${pid}): ${path}`)
-    }
-    // stale: the holder died (or left an empty file); take it over
-    await rm(path, { force: true })
+    await handle.close()
+    if (!locked) return undefined
   }
-  throw new RepoLockedError(`could not take the repo lock: ${path}`)
+}
+
+async function sameFile (handle: FileHandle, path: string): Promise<boolean> {
+  const [held, named] = await Promise.all([handle.stat(), stat(path).catch(() => undefined)])
+  return named != null && held.ino === named.ino && held.dev === named.dev
 }

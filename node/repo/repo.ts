@@ -3,8 +3,8 @@ import { FsBlockstore } from 'blockstore-fs'
 import { LevelDatastore } from 'datastore-level'
 import { applyProfile, defaultConfig, validateConfig, type Config } from '../../config/config.js'
 import { ConfigError, RepoExistsError, RepoMissingError } from '../errors.js'
-import { createIdentity } from './identity.js'
-import { acquireLock, type RepoLock } from './lock.js'
+import { createIdentity, loadPrivateKey } from './identity.js'
+import { acquireLock, type AcquireLockOptions, type RepoLock } from './lock.js'
 import { repoPaths, type RepoPaths } from './paths.js'
 import type { ProfileName } from '../../config/profiles.js'
 
@@ -14,7 +14,7 @@ export interface Repo {
   config: Config
   blockstore: FsBlockstore
   datastore: LevelDatastore
-  /** Validates and writes a new config atomically, and makes it current. */
+  /** Validates a new config (schema and identity), writes it atomically, and makes it current. */
   saveConfig(config: Config): Promise<void>
   close(): Promise<void>
 }
@@ -64,12 +64,17 @@ export async function readConfig (root: string): Promise<Config> {
   return validateConfig(raw)
 }
 
-/** Opens the repo at `root`: takes the lock, validates the config, opens the stores. */
-export async function openRepo (root: string): Promise<Repo> {
+/**
+ * Opens the repo at `root`: validates the config, takes the lock (waiting as `lock`
+ * says), removes an `api` file left by a daemon that died (no daemon can be running
+ * while we hold the lock), and opens the stores.
+ */
+export async function openRepo (root: string, lock: AcquireLockOptions = {}): Promise<Repo> {
   const paths = repoPaths(root)
   let config = await readConfig(root)
-  const lock: RepoLock = await acquireLock(paths.lock)
+  const held: RepoLock = await acquireLock(paths.lock, lock)
   try {
+    await rm(paths.api, { force: true })
     const blockstore = new FsBlockstore(paths.blocks)
     const datastore = new LevelDatastore(paths.datastore)
     await blockstore.open()
@@ -80,26 +85,37 @@ export async function openRepo (root: string): Promise<Repo> {
       blockstore,
       datastore,
       async saveConfig (next) {
-        config = validateConfig(next)
-        await writeConfigFile(paths.config, config)
+        const valid = openableConfig(next)
+        await writeConfigFile(paths.config, valid)
+        config = valid
       },
       async close () {
         await datastore.close()
         await blockstore.close()
-        await lock.release()
+        await held.release()
       }
     }
   } catch (err) {
-    await lock.release()
+    await held.release()
     throw err
   }
 }
 
 /** Applies a profile to the config of a repo on disk. */
 export async function applyProfileToRepo (root: string, profile: ProfileName): Promise<Config> {
-  const next = applyProfile(await readConfig(root), profile)
+  const next = openableConfig(applyProfile(await readConfig(root), profile))
   await writeConfigFile(repoPaths(root).config, next)
   return next
+}
+
+/**
+ * The config, validated against the schema and with an identity that loads: what a repo
+ * needs to open again. Checked before every write, so a bad write never bricks a repo.
+ */
+function openableConfig (next: Config): Config {
+  const config = validateConfig(next)
+  loadPrivateKey(config.Identity)
+  return config
 }
 
 /** Writes config.json via a temp file and rename, so a crash never leaves half a config. */

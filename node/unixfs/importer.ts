@@ -3,6 +3,7 @@ import { fixedSize, rabin } from 'ipfs-unixfs-importer/chunker'
 import { balanced, trickle } from 'ipfs-unixfs-importer/layout'
 import { Channel } from './channel.js'
 import { UsageError } from '../errors.js'
+import { assertSafePath } from './safe-name.js'
 import type { ImportProfile } from './import-options.js'
 import type { InputEntry } from '../commands/command.js'
 import type { CID } from 'multiformats/cid'
@@ -96,6 +97,8 @@ async function * candidates (inputs: AsyncIterable<InputEntry>, profile: ImportP
     if (profile.wrapWithDirectory && input.path === '') {
       throw new UsageError('stdin has no name to wrap: give one with --stdin-name')
     }
+    // stdin without a name is the one entry with an empty path
+    if (input.path !== '') assertSafePath(input.path, `add ${JSON.stringify(input.path)}`)
     if (input.target !== undefined) {
       yield { path: input.path, link: input.target, ...meta }
     } else if (input.content == null) {

@@ -9,3 +9,11 @@ export function assertSafeName (name: string, where: string): void {
     throw new UnsafePathError(`${where}: unsafe entry name ${JSON.stringify(name)} refused`)
   }
 }
+
+/**
+ * Refuses a relative entry path (`dir/file`) with a component that {@link assertSafeName}
+ * refuses, so `add` never makes a DAG that `get` would then refuse to write.
+ */
+export function assertSafePath (path: string, where: string): void {
+  for (const name of path.split('/')) assertSafeName(name, where)
+}

@@ -2,6 +2,7 @@ import test from 'ava'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fixturePath } from '../helpers/fixtures.js'
+import { acquireLock } from '../../node/repo/lock.js'
 import { cliText, runCli, tempRepo, type CliResult } from '../helpers/cli.js'
 
 const dirCar = fixturePath('path_gateway_unixfs/dir-with-files.car')
@@ -66,8 +67,9 @@ test('a missing input file is one line, exit 1, and changes nothing', async t =>
 test('a repo locked by a live process is one line naming its pid, exit 1, for every command', async t => {
   const { repo, cleanup } = await tempRepo()
   t.teardown(cleanup)
-  // this test process is alive: its pid in the lock file is a held lock
-  await writeFile(join(repo, 'repo.lock'), `${process.pid}\n`)
+  // this test process holds the OS lock (a pid in the file alone is not a lock)
+  const held = await acquireLock(join(repo, 'repo.lock'))
+  t.teardown(async () => { await held.release() })
   for (const args of [['pin', 'ls'], ['repo', 'stat'], ['repo', 'gc'], ['dag', 'import', dirCar], ['cat', root], ['id']]) {
     oneLineError(t, await runCli(args, { repo }), 1, new RegExp(`^Error: repo is locked by another process \\(pid ${process.pid}\\)`), args.join(' '))
   }

@@ -129,6 +129,26 @@ test('several ranges answer multipart/byteranges with a part per range', async t
   }
 })
 
+test('overlapping and adjacent ranges are coalesced, and a set larger than the file gets the whole file once (no amplification)', async t => {
+  const size = multiBytes.length
+  const merged = await httpGet(gw.url, `/ipfs/${multi}`, { headers: { Range: 'bytes=100-199, 0-49, 40-99, 300-309' } })
+  t.is(merged.status, 206)
+  const boundary = /boundary=(\S+)$/.exec(merged.headers['content-type'] ?? '')?.[1] ?? ''
+  const heads = merged.body.toString('latin1').split(`--${boundary}`).slice(1, -1).map(p => /Content-Range: ([^\r]+)/.exec(p)?.[1])
+  t.deepEqual(heads, [`bytes 0-199/${size}`, `bytes 300-309/${size}`])
+
+  const one = await httpGet(gw.url, `/ipfs/${multi}`, { headers: { Range: 'bytes=0-9, 10-19, 5-14' } })
+  t.is(one.status, 206)
+  t.is(one.headers['content-range'], `bytes 0-19/${size}`)
+  t.deepEqual(one.body, Buffer.from(multiBytes.subarray(0, 20)))
+
+  // 64 ranges of the whole file: 64 times its size asked for by a tiny request
+  const flood = await httpGet(gw.url, `/ipfs/${multi}`, { headers: { Range: 'bytes=' + Array.from({ length: 64 }, (_, i) => `${i}-`).join(',') } })
+  t.is(flood.status, 200)
+  t.is(flood.body.length, size)
+  t.is(flood.headers['content-range'], undefined)
+})
+
 test('an unsatisfiable Range answers 416 with the size', async t => {
   const r = await httpGet(gw.url, `/ipfs/${hello}`, { headers: { Range: 'bytes=100-200' } })
   t.is(r.status, 416)

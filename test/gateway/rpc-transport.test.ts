@@ -1,5 +1,4 @@
 import test from 'ava'
-import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdir, writeFile, utimes, chmod } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -8,7 +7,7 @@ import { CID } from 'multiformats/cid'
 import { startRpcNode, type RpcTestNode } from '../helpers/rpc.js'
 import { tempDir } from '../helpers/cli.js'
 import { openRpcTransport } from '../../cli/rpc-transport.js'
-import { runningDaemon } from '../../cli/connect.js'
+import { daemonEndpoint } from '../../cli/connect.js'
 import { localInputs } from '../../cli/inputs.js'
 import { findCommand } from '../../node/commands/index.js'
 import { ApiUnreachableError, BlockNotLocalError, ForbiddenError, InvalidCidError, TimeoutError, UsageError } from '../../node/errors.js'
@@ -220,28 +219,17 @@ test('a refused token and an unreachable daemon are clear errors', async t => {
   await dead.close()
 })
 
-test('connect finds a daemon from <repo>/api and a live pid in repo.lock, and reads CAIRN_API_AUTH', async t => {
+test('daemonEndpoint reads <repo>/api (loopback for a wildcard address) and CAIRN_API_AUTH', async t => {
   const dir = await tempDir()
   t.teardown(dir.cleanup)
-  t.is(await runningDaemon(dir.path, {}), undefined, 'no api file')
+  t.is(await daemonEndpoint(dir.path, {}), undefined, 'no api file')
   await writeFile(join(dir.path, 'api'), '/ip4/127.0.0.1/tcp/5999\n')
-  t.is(await runningDaemon(dir.path, {}), undefined, 'no lock')
-  await writeFile(join(dir.path, 'repo.lock'), `${process.pid}\n`)
-  t.is(await runningDaemon(dir.path, {}), undefined, 'the lock is our own')
-
-  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'])
-  t.teardown(() => { child.kill() })
-  await writeFile(join(dir.path, 'repo.lock'), `${child.pid ?? 0}\n`)
-  t.deepEqual(await runningDaemon(dir.path, {}), { url: 'http://127.0.0.1:5999' })
-  t.deepEqual(await runningDaemon(dir.path, { CAIRN_API_AUTH: 'bearer:abc' }), { url: 'http://127.0.0.1:5999', authorization: 'Bearer abc' })
-  t.deepEqual(await runningDaemon(dir.path, { CAIRN_API_AUTH: 'basic:u:p' }), { url: 'http://127.0.0.1:5999', authorization: 'Basic ' + Buffer.from('u:p').toString('base64') })
-  await t.throwsAsync(runningDaemon(dir.path, { CAIRN_API_AUTH: 'digest:x' }), { instanceOf: UsageError })
+  t.deepEqual(await daemonEndpoint(dir.path, {}), { url: 'http://127.0.0.1:5999' })
+  t.deepEqual(await daemonEndpoint(dir.path, { CAIRN_API_AUTH: 'bearer:abc' }), { url: 'http://127.0.0.1:5999', authorization: 'Bearer abc' })
+  t.deepEqual(await daemonEndpoint(dir.path, { CAIRN_API_AUTH: 'basic:u:p' }), { url: 'http://127.0.0.1:5999', authorization: 'Basic ' + Buffer.from('u:p').toString('base64') })
+  await t.throwsAsync(daemonEndpoint(dir.path, { CAIRN_API_AUTH: 'digest:x' }), { instanceOf: UsageError })
   await writeFile(join(dir.path, 'api'), '/ip4/0.0.0.0/tcp/5998')
-  t.deepEqual(await runningDaemon(dir.path, {}), { url: 'http://127.0.0.1:5998' })
-
-  child.kill()
-  await new Promise(resolve => child.once('exit', resolve))
-  t.is(await runningDaemon(dir.path, {}), undefined, 'a dead pid is a stale lock')
+  t.deepEqual(await daemonEndpoint(dir.path, {}), { url: 'http://127.0.0.1:5998' })
 })
 
 test('dag export and dag import through the transport match in-process (CAR bytes out, a CAR file uploaded in)', async t => {
