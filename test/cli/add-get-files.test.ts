@@ -63,7 +63,7 @@ test('a full disk is one line saying "disk full" and naming the path', async t =
   t.teardown(async () => { await full.close() })
   const cat = spawn(process.execPath, [cliPath, 'cat', cid], { env: { ...process.env, CAIRN_PATH: repo }, stdio: ['ignore', full.fd, 'pipe'] })
   let stderr = ''
-  cat.stderr.on('data', (b: Buffer) => { stderr += b.toString() })
+  cat.stderr?.on('data', (b: Buffer) => { stderr += b.toString() })
   t.is(await new Promise(resolve => cat.on('close', resolve)), 1)
   t.is(stderr, 'Error: disk full: no space left on device writing standard output\n')
 })

@@ -1,5 +1,4 @@
 import test from 'ava'
-import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fixturePath } from '../helpers/fixtures.js'
 import { acquireLock } from '../../node/repo/lock.js'
