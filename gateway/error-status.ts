@@ -12,6 +12,8 @@ export const errorStatus: Readonly<Record<string, number>> = {
   ERR_USAGE: 400,
   ERR_INVALID_CAR: 400,
   ERR_IS_DIRECTORY: 400,
+  ERR_INVALID_NAME: 400,
+  ERR_INVALID_RECORD: 400,
   ERR_FORBIDDEN: 403,
   ERR_NOT_FOUND: 404,
   ERR_NOT_DIRECTORY: 404,
@@ -22,6 +24,7 @@ export const errorStatus: Readonly<Record<string, number>> = {
   ERR_BLOCK_NOT_LOCAL: 502,
   ERR_NO_PROVIDERS: 502,
   ERR_CORRUPT_BLOCK: 502,
+  ERR_NAME_LOOP: 502,
   ERR_TIMEOUT: 504
 }
 
