@@ -33,11 +33,17 @@ export async function readDnslink (client: DNS, domain: string, signal?: AbortSi
     const response = await client.query(fqdn, { types: [RecordType.TXT], ...(signal != null ? { signal } : {}) }).catch(() => undefined)
     const links = (response?.Answer ?? [])
       .filter(a => a.type === RecordType.TXT)
-      .map(a => ({ text: a.data.replace(/^"|"$/g, '').replace(/"\s*"/g, ''), ttl: a.TTL }))
+      .map(a => ({ text: txtText(a.data as unknown), ttl: a.TTL }))
       .filter(a => a.text.startsWith('dnslink=/ipfs/') || a.text.startsWith('dnslink=/ipns/'))
       .sort((a, b) => a.text < b.text ? -1 : a.text > b.text ? 1 : 0)
     const first = links[0]
     if (first != null) return { value: first.text.slice('dnslink='.length), ttl: first.ttl }
   }
   throw new NotFoundError(`no DNSLink for ${domain}: no TXT record "dnslink=/ipfs/…" at _dnslink.${domain} or ${domain}`)
+}
+
+/** A TXT answer's text: the strings joined, without the quotes DNS-over-HTTPS JSON answers keep. */
+function txtText (data: unknown): string {
+  const parts = Array.isArray(data) ? data : [data]
+  return parts.map(p => typeof p === 'string' ? p : Buffer.from(p as Uint8Array).toString()).join('').replace(/^"|"$/g, '').replace(/"\s*"/g, '')
 }
