@@ -102,12 +102,15 @@ function ownOptions (command: Command, self: Commander): [Options, GlobalOptions
 async function runCommand (command: Command, args: string[], options: Options, globals: GlobalOptions): Promise<void> {
   const timeoutMs = globals.timeout != null ? parseTimeout(globals.timeout) : undefined
   const call: CommandCall = { args, options }
-  const fileArg = command.args.find(a => a.kind === 'file')
+  const fileAt = command.args.findIndex(a => a.kind === 'file')
+  const fileArg = command.args[fileAt]
   if (fileArg != null) {
-    const paths = args.length > 0 ? args : (stdinIsPiped() ? ['-'] : [])
+    // string arguments come first (`routing put <key> <file>`), the rest are local paths
+    const given = args.slice(fileAt)
+    const paths = given.length > 0 ? given : (stdinIsPiped() ? ['-'] : [])
     if (paths.length === 0) throw new UsageError(`argument "${fileArg.name}" is required`)
     call.inputs = await localInputs(paths, options, command.options.find(o => o.name === 'recursive'))
-    call.args = paths
+    call.args = [...args.slice(0, fileAt), ...paths]
   }
 
   const transport = await connect(resolveRepoPath(globals.repo), globals.apiAuth)

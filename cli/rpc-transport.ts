@@ -37,9 +37,9 @@ export function openRpcTransport (endpoint: RpcEndpoint): Transport {
 /** The request URL of a call: `arg` per (non-file) argument, options under their names. */
 export function callUrl (base: string, command: Command, call: CommandCall): URL {
   const url = new URL(`/api/v0/${command.path.map(encodeURIComponent).join('/')}`, base)
-  if (!command.args.some(a => a.kind === 'file')) {
-    for (const arg of call.args) url.searchParams.append('arg', arg)
-  }
+  // the arguments before the first file argument; the files go in the multipart body
+  const fileAt = command.args.findIndex(a => a.kind === 'file')
+  for (const arg of fileAt < 0 ? call.args : call.args.slice(0, fileAt)) url.searchParams.append('arg', arg)
   for (const spec of command.options) {
     const value = call.options[spec.name]
     if (value !== undefined) url.searchParams.set(spec.name, String(value))

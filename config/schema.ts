@@ -99,6 +99,18 @@ export const configSchema = z.strictObject({
     StorageMax: z.string().regex(/^\d+(\.\d+)?\s*(B|kB|KB|KiB|MB|MiB|GB|GiB|TB|TiB)?$/).default('10GB'),
     GCPeriod: duration.default('1h')
   }),
+  Ipns: z.strictObject({
+    /** IPNS-over-PubSub (gossipsub): publish each record on its topic, subscribe to names resolved. */
+    UsePubsub: z.boolean().default(true),
+    /** How often the republisher re-announces every key's latest record. */
+    RepublishPeriod: duration.default('4h'),
+    /** Default validity of a record made by `name publish`. */
+    RecordLifetime: duration.default('48h')
+  }).prefault({}),
+  DNS: z.strictObject({
+    /** DNS-over-HTTPS resolvers by domain suffix (`.` for every other name); empty means the system resolver. */
+    Resolvers: z.record(z.string(), z.url()).default({})
+  }).prefault({}),
   Import: z.strictObject({
     CidVersion: z.union([z.literal(0), z.literal(1)]).default(1),
     UnixFSRawLeaves: z.boolean().default(true),

@@ -4,7 +4,8 @@ import { resolvePath } from '../node/content/resolve.js'
 import { InvalidPathError, NotCachedError, NotFoundError, NotUnixfsError } from '../node/errors.js'
 import { denylistFor } from '../node/denylist/index.js'
 import { hasBlock } from '../node/blocks.js'
-import { parseUrlPath, readOptions, type ContentRequest } from './content-request.js'
+import { parseUrlPath, readOptions, type ContentRequest, type NamedRequest } from './content-request.js'
+import { serveIpns, subdomainName } from './ipns-route.js'
 import { sendError } from './error-status.js'
 import { setCorsHeaders } from './headers.js'
 import { requestSignal } from './request-signal.js'
@@ -21,7 +22,8 @@ const allowedMethods = 'GET, HEAD, OPTIONS'
 
 /**
  * The public, read-only gateway as an Express app: the path gateway
- * (`/ipfs/<cid>[/path]`), the subdomain gateway (`<cid>.ipfs.<host>`), and — through
+ * (`/ipfs/<cid>[/path]`, `/ipns/<name>[/path]`), the subdomain gateway
+ * (`<cid>.ipfs.<host>`, `<name>.ipns.<host>`), and — through
  * `negotiateFormat` — the trustless responses. Listens nowhere; see `startGateway`.
  */
 export function createGatewayApp (node: CairnNode): express.Express {
@@ -72,7 +74,12 @@ async function handleRequest (node: CairnNode, req: Request, res: Response): Pro
   const host = req.get('Host')
   const subdomain = parseSubdomainHost(node.config, host)
   if (subdomain != null) {
-    if (subdomain.namespace === 'ipns') throw new NotFoundError('IPNS names are not served by this gateway')
+    if (subdomain.namespace === 'ipns') {
+      await serveIpns(node, req, res, subdomainName(subdomain.id), rawPath === '/' ? '' : rawPath, async (parsed, name) => {
+        await serveContent(node, req, res, parsed, url, true, name)
+      })
+      return
+    }
     const parsed = parseUrlPath(`${subdomain.id}${rawPath}`)
     const label = subdomainLabel(parsed.root)
     if (label !== subdomain.id) {
@@ -85,7 +92,12 @@ async function handleRequest (node: CairnNode, req: Request, res: Response): Pro
   }
   if (!rawPath.startsWith('/ipfs/')) {
     if (rawPath === '/ipfs') throw new InvalidPathError('invalid path: no CID after /ipfs/')
-    if (rawPath.startsWith('/ipns/')) throw new NotFoundError('IPNS names are not served by this gateway')
+    if (rawPath.startsWith('/ipns/')) {
+      const [nameText = '', ...rest] = rawPath.slice('/ipns/'.length).split('/')
+      await serveIpns(node, req, res, nameText, rest.length > 0 ? `/${rest.join('/')}` : '', async (parsed, name) => {
+        await serveContent(node, req, res, parsed, url, false, name)
+      })
+    }
     return
   }
   const parsed = parseUrlPath(rawPath.slice('/ipfs/'.length))
@@ -102,7 +114,7 @@ function protocolOf (req: Request): string {
   return forwarded === 'https' ? 'https' : 'http'
 }
 
-async function serveContent (node: CairnNode, req: Request, res: Response, parsed: ReturnType<typeof parseUrlPath>, url: { search: string, searchParams: URLSearchParams }, subdomain: boolean): Promise<void> {
+async function serveContent (node: CairnNode, req: Request, res: Response, parsed: ReturnType<typeof parseUrlPath>, url: { search: string, searchParams: URLSearchParams }, subdomain: boolean, name?: NamedRequest): Promise<void> {
   const denylist = denylistFor(node.repo.paths.denylists)
   const onlyIfCached = /(^|,)\s*only-if-cached\s*(,|$)/i.test(req.get('Cache-Control') ?? '')
   const ctx: ContentRequest = {
@@ -118,7 +130,8 @@ async function serveContent (node: CairnNode, req: Request, res: Response, parse
     // Gateway.NoFetch (as in Kubo): serve only what is already in the blockstore
     offline: !node.online || onlyIfCached || node.config.Gateway.NoFetch,
     head: req.method === 'HEAD',
-    signal: requestSignal(res, parseDuration(node.config.Gateway.RetrievalTimeout))
+    signal: requestSignal(res, parseDuration(node.config.Gateway.RetrievalTimeout)),
+    ...(name != null ? { name } : {})
   }
   try {
     await denylist.assertAllowed(parsed.root, parsed.segments)

@@ -26,11 +26,23 @@ export interface ContentRequest {
   offline: boolean
   head: boolean
   signal: RequestSignal
+  /** Set for `/ipns/<name>` requests (gateway/ipns-route.ts): how the client named the content. */
+  name?: NamedRequest
 }
 
-/** `X-Ipfs-Path`: `/ipfs/<cid as requested>/<encoded path>`. */
+/** What an `/ipns/` request adds to a content request. */
+export interface NamedRequest {
+  /** `/ipns/<name>` plus the encoded path the URL asked for below it. */
+  path: string
+  /** The encoded path below the name in the URL, '' or `/a/b`. */
+  rest: string
+  /** From the record's TTL: these answers change when the name moves. */
+  cacheControl: string
+}
+
+/** `X-Ipfs-Path`: `/ipfs/<cid as requested>/<encoded path>`, or `/ipns/<name>/…` as requested. */
 export function ipfsPathOf (req: ContentRequest): string {
-  return `/ipfs/${req.rootText}${req.encodedRest}`
+  return req.name?.path ?? `/ipfs/${req.rootText}${req.encodedRest}`
 }
 
 /** Read options for node/content functions. */
@@ -57,6 +69,18 @@ export function parseUrlPath (rest: string): ParsedUrlPath {
   const [rootText = '', ...rawSegments] = rest.split('/')
   if (rootText === '') throw new InvalidPathError('invalid path: no CID after /ipfs/')
   const root = parseCid(decodeSegment(rootText))
+  const segments = parseUrlSegments(rawSegments)
+  return {
+    root,
+    rootText,
+    segments,
+    encodedRest: segments.map(s => '/' + encodeSegment(s)).join(''),
+    trailingSlash: rest.endsWith('/') && rawSegments.length > 0
+  }
+}
+
+/** Decodes still-encoded URL path segments one by one, refusing `.`, `..`, encoded `/` and NUL. */
+export function parseUrlSegments (rawSegments: string[]): string[] {
   const segments: string[] = []
   for (const raw of rawSegments) {
     if (raw === '') continue
@@ -66,13 +90,7 @@ export function parseUrlPath (rest: string): ParsedUrlPath {
     if (segment.includes('\0')) throw new InvalidPathError('invalid path: NUL in a segment')
     segments.push(segment)
   }
-  return {
-    root,
-    rootText,
-    segments,
-    encodedRest: segments.map(s => '/' + encodeSegment(s)).join(''),
-    trailingSlash: rest.endsWith('/') && rawSegments.length > 0
-  }
+  return segments
 }
 
 function decodeSegment (raw: string): string {

@@ -12,6 +12,8 @@ export const errorStatus: Readonly<Record<string, number>> = {
   ERR_USAGE: 400,
   ERR_INVALID_CAR: 400,
   ERR_IS_DIRECTORY: 400,
+  ERR_INVALID_NAME: 400,
+  ERR_INVALID_RECORD: 400,
   ERR_FORBIDDEN: 403,
   ERR_NOT_FOUND: 404,
   ERR_NOT_DIRECTORY: 404,
@@ -24,6 +26,7 @@ export const errorStatus: Readonly<Record<string, number>> = {
   ERR_CORRUPT_BLOCK: 502,
   ERR_INVALID_DAG: 502,
   ERR_BLOCK_TOO_BIG: 502,
+  ERR_NAME_LOOP: 502,
   ERR_TIMEOUT: 504,
   ERR_DISK_FULL: 507
 }

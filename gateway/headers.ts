@@ -29,6 +29,8 @@ export interface ContentHeaders {
   /** CIDs from the root to the resolved entry, one per step (left out when not resolved). */
   roots?: readonly CID[]
   etag: string
+  /** Cache-Control when not immutable (an `/ipns/` answer, from the record's TTL). */
+  cacheControl?: string | undefined
 }
 
 /**
@@ -38,7 +40,7 @@ export interface ContentHeaders {
  */
 export function setContentHeaders (res: Response, headers: ContentHeaders): void {
   res.setHeader('Etag', headers.etag)
-  res.setHeader('Cache-Control', immutableCacheControl)
+  res.setHeader('Cache-Control', headers.cacheControl ?? immutableCacheControl)
   res.setHeader('X-Ipfs-Path', headers.ipfsPath)
   if (headers.roots != null) res.setHeader('X-Ipfs-Roots', headers.roots.map(c => c.toString()).join(','))
   res.setHeader('Vary', 'Accept')

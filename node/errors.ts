@@ -100,6 +100,16 @@ export function diskFullError (err: unknown, path?: string): DiskFullError | und
 export class InvalidMultiaddrError extends define('ERR_INVALID_MULTIADDR') {}
 /** A command that needs the network ran on a node without one (no daemon). */
 export class OfflineError extends define('ERR_OFFLINE') {}
+/** A name that is neither an IPNS key (`k51…`, `12D3…`) nor a DNSLink domain. */
+export class InvalidNameError extends define('ERR_INVALID_NAME') {}
+/** An IPNS record that does not decode, has a bad signature, does not match its name, or has expired. */
+export class InvalidRecordError extends define('ERR_INVALID_RECORD') {}
+/** An IPNS record older (lower sequence, or shorter validity) than the one held: never replaces it. */
+export class StaleRecordError extends define('ERR_STALE_RECORD') {}
+/** A name that resolves to itself through DNSLink or IPNS, or too deep a chain. */
+export class NameLoopError extends define('ERR_NAME_LOOP') {}
+/** `key gen` / `key import` / `key rename` to a name that is taken. */
+export class KeyExistsError extends define('ERR_KEY_EXISTS') {}
 
 /** True for errors that Cairn raised on purpose (as opposed to bugs). */
 export function isCairnError (err: unknown): err is CairnError {

@@ -4,6 +4,9 @@ import type { CID } from 'multiformats/cid'
 import type { Repo } from './repo/repo.js'
 import type { Config } from '../config/config.js'
 import type { NetworkServices } from './network/services.js'
+import { Names } from './names/names.js'
+import { Keystore } from './names/keystore.js'
+import { loadPrivateKey } from './repo/identity.js'
 
 /** What a running Cairn node offers to commands and the gateway. */
 export interface CairnNode {
@@ -21,6 +24,8 @@ export interface CairnNode {
   announce(cids: CID[]): void
   /** Online only: provide queue, reprovider and bitswap counters (node/network). */
   readonly network?: NetworkServices
+  /** Keys, IPNS records and DNSLink (node/names). */
+  readonly names: Names
   stop(): Promise<void>
 }
 
@@ -58,6 +63,14 @@ export async function createNode (repo: Repo, options: CreateNodeOptions = {}): 
   }
   await helia.start()
   await options.services?.start(helia)
+  const services = options.services
+  const names = new Names({
+    datastore: repo.datastore,
+    config: repo.config,
+    keystore: new Keystore(repo.paths.keystore, loadPrivateKey(repo.config.Identity)),
+    libp2p: () => services?.libp2p
+  })
+  names.start()
   return {
     repo,
     get config () { return repo.config },
@@ -68,7 +81,9 @@ export async function createNode (repo: Repo, options: CreateNodeOptions = {}): 
       options.announce?.(cids)
     },
     ...(options.services != null ? { network: options.services } : {}),
+    names,
     async stop () {
+      names.stop()
       await options.services?.stop()
       await helia.stop()
       await repo.close()

@@ -11,7 +11,7 @@ import type { CID } from 'multiformats/cid'
  * when the format came from `Accept` alone, and `nosniff`.
  */
 export function setNegotiatedHeaders (req: Request, res: Response, ctx: ContentRequest, format: ResponseFormat, headers: { etag: string, roots?: readonly CID[] }): void {
-  setContentHeaders(res, { ipfsPath: ipfsPathOf(ctx), etag: headers.etag, ...(headers.roots != null ? { roots: headers.roots } : {}) })
+  setContentHeaders(res, { ipfsPath: ipfsPathOf(ctx), etag: headers.etag, cacheControl: ctx.name?.cacheControl, ...(headers.roots != null ? { roots: headers.roots } : {}) })
   res.setHeader('X-Content-Type-Options', 'nosniff')
   const location = contentLocationFor(req, format)
   if (location != null) res.setHeader('Content-Location', location)

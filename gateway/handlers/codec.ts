@@ -159,7 +159,7 @@ async function sendHtml (req: Request, res: Response, ctx: ContentRequest, cid: 
     return
   }
   const etag = `"DagIndex-${htmlVersion}_CID-${cid.toString()}"`
-  setContentHeaders(res, { ipfsPath: ipfsPathOf(ctx), roots, etag })
+  setContentHeaders(res, { ipfsPath: ipfsPathOf(ctx), roots, etag, cacheControl: ctx.name?.cacheControl })
   // generated HTML may change with the gateway: not cached as immutable (as boxo does)
   res.removeHeader('Cache-Control')
   if (answeredNotModified(req, res, etag)) return

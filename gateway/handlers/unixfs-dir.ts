@@ -26,7 +26,7 @@ const rowsPerChunk = 200
  */
 export async function serveUnixfsDir (req: Request, res: Response, ctx: ContentRequest, resolved: { cid: CID, roots: CID[] }, dir: DirectoryEntry): Promise<void> {
   if (!ctx.trailingSlash) {
-    const base = ctx.subdomain ? ctx.encodedRest : `/ipfs/${ctx.rootText}${ctx.encodedRest}`
+    const base = ctx.subdomain ? (ctx.name?.rest ?? ctx.encodedRest) : ipfsPathOf(ctx)
     res.redirect(301, `${base}/${ctx.search}`)
     return
   }
@@ -36,8 +36,8 @@ export async function serveUnixfsDir (req: Request, res: Response, ctx: ContentR
     return
   }
   const etag = `"DirIndex-${listingVersion}_CID-${resolved.cid.toString()}"`
-  setContentHeaders(res, { ipfsPath: ipfsPathOf(ctx), roots: resolved.roots, etag })
-  res.setHeader('Cache-Control', listingCacheControl)
+  setContentHeaders(res, { ipfsPath: ipfsPathOf(ctx), roots: resolved.roots, etag, cacheControl: ctx.name?.cacheControl })
+  res.setHeader('Cache-Control', ctx.name?.cacheControl ?? listingCacheControl)
   if (matchesIfNoneMatch(req.get('If-None-Match'), etag)) {
     res.status(304).end()
     return

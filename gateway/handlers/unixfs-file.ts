@@ -32,7 +32,7 @@ export async function serveUnixfsFile (req: Request, res: Response, ctx: Content
     throw new Error(`serveUnixfsFile called on a ${entry.type}`)
   }
   const etag = etagFor(resolved.cid)
-  setContentHeaders(res, { ipfsPath: ipfsPathOf(ctx), roots: resolved.roots, etag })
+  setContentHeaders(res, { ipfsPath: ipfsPathOf(ctx), roots: resolved.roots, etag, cacheControl: ctx.name?.cacheControl })
   res.setHeader('Accept-Ranges', 'bytes')
   if (matchesIfNoneMatch(req.get('If-None-Match'), etag)) {
     res.status(304).end()

@@ -43,6 +43,10 @@ export const rpcErrorTable: Readonly<Record<string, Mapping>> = {
   ERR_BLOCK_TOO_BIG: clientError,
   ERR_INPUT_FILE: clientError,
   ERR_INVALID_MULTIADDR: clientError,
+  ERR_INVALID_NAME: clientError,
+  ERR_INVALID_RECORD: clientError,
+  ERR_STALE_RECORD: clientError,
+  ERR_KEY_EXISTS: clientError,
   ERR_FORBIDDEN: { status: 403, type: KuboErrorType.forbidden },
   ERR_NOT_FOUND: commandError,
   ERR_BLOCK_NOT_LOCAL: commandError,
@@ -64,7 +68,8 @@ export const rpcErrorTable: Readonly<Record<string, Mapping>> = {
   ERR_API_UNREACHABLE: commandError,
   ERR_CLIENT_GONE: commandError,
   ERR_OFFLINE: commandError,
-  ERR_DISK_FULL: commandError
+  ERR_DISK_FULL: commandError,
+  ERR_NAME_LOOP: commandError
 }
 
 const fallback: Mapping = { status: 500, type: KuboErrorType.normal }

@@ -8,7 +8,9 @@ import { cat } from './cat.js'
 import { get } from './get.js'
 import { ls } from './ls.js'
 import { swarmConnect, swarmDisconnect, swarmPeers } from './swarm.js'
-import { routingFindProvs, routingProvide, routingReprovide } from './routing.js'
+import { routingFindProvs, routingGet, routingProvide, routingPut, routingReprovide } from './routing.js'
+import { keyExport, keyGen, keyImport, keyList, keyRename, keyRm } from './key.js'
+import { nameInspect, namePublish, nameResolve, resolveCommand } from './name.js'
 import { bitswapLedger, bitswapStat, statsBitswap, statsProvide } from './stats.js'
 import type { Command } from './command.js'
 
@@ -38,6 +40,18 @@ export const commands: Command[] = [
   routingFindProvs,
   routingProvide,
   routingReprovide,
+  routingGet,
+  routingPut,
+  keyGen,
+  keyList,
+  keyRm,
+  keyRename,
+  keyExport,
+  keyImport,
+  namePublish,
+  nameResolve,
+  nameInspect,
+  resolveCommand,
   statsProvide,
   statsBitswap,
   bitswapStat,

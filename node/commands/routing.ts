@@ -1,8 +1,9 @@
-import { ConfigError, NotFoundError, OfflineError } from '../errors.js'
+import { ConfigError, NotFoundError, OfflineError, UsageError } from '../errors.js'
 import { parseCid } from '../content/content-path.js'
 import { localDagBlocks } from '../network/dag-blocks.js'
 import { requireNetwork } from '../network/services.js'
-import { valuesCommand } from './command.js'
+import { bytesCommand, valuesCommand } from './command.js'
+import { readSmallInput } from './key.js'
 import type { CID } from 'multiformats/cid'
 import type { Libp2p } from '@libp2p/interface'
 
@@ -103,5 +104,48 @@ export const routingReprovide = valuesCommand<ReprovideResult>({
   },
   text (value) {
     return `queued ${value.Queued} CIDs for providing`
+  }
+})
+
+/** What `routing put` stored. */
+export interface RoutingPutResult {
+  /** The `/ipns/<k51 name>` key. */
+  Key: string
+}
+
+/** The name in a `/ipns/<name>` routing key; other namespaces are not served. */
+function ipnsKey (key: string): string {
+  if (!key.startsWith('/ipns/') || key.length === '/ipns/'.length) {
+    throw new UsageError(`routing key "${key}": only /ipns/<name> records are supported`)
+  }
+  return key.slice('/ipns/'.length)
+}
+
+export const routingGet = bytesCommand({
+  path: ['routing', 'get'],
+  description: 'The raw signed IPNS record of /ipns/<name>: held, or found on the DHT',
+  args: [{ name: 'key', description: '/ipns/<name>', required: true }],
+  options: [{ name: 'output', short: 'o', type: 'string', description: 'the file to write' }],
+  async * run ({ node, signal }, { args }) {
+    yield (await node.names.getRecord(ipnsKey(args[0] as string), { signal })).bytes
+  }
+})
+
+export const routingPut = valuesCommand<RoutingPutResult>({
+  path: ['routing', 'put'],
+  description: 'Store a signed IPNS record for /ipns/<name> (validated; never replaces a newer one) and announce it',
+  args: [
+    { name: 'key', description: '/ipns/<name>', required: true },
+    { name: 'value-file', description: 'the record file (- for stdin)', required: true, kind: 'file' }
+  ],
+  options: [
+    { name: 'allow-offline', type: 'boolean', description: 'accepted for Kubo compatibility: the record is always stored locally' }
+  ],
+  async * run ({ node, signal }, { args, inputs }) {
+    const name = await node.names.put(ipnsKey(args[0] as string), await readSmallInput(inputs, 'IPNS record', 10 * 1024), signal)
+    yield { Key: `/ipns/${name.name}` }
+  },
+  text () {
+    return undefined
   }
 })

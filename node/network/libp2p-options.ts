@@ -40,20 +40,23 @@ export function silenceDhtReprovider<T> (dht: T): T {
 /**
  * The libp2p options for a node, every service explicit so that the config alone decides
  * what the node talks to: TCP and WebSockets, Noise, Yamux, identify, ping, Kademlia on
- * `/ipfs/kad/1.0.0` (unless `Routing.Type` is `none`), the repo's key, `Addresses.Swarm`,
+ * `/ipfs/kad/1.0.0` (unless `Routing.Type` is `none`, with the IPNS record validator),
+ * gossipsub for IPNS-over-PubSub when `Ipns.UsePubsub`, the repo's key, `Addresses.Swarm`,
  * mDNS only when enabled, a pnet protector when the repo has a swarm key. No autoNAT,
  * UPnP or relay. Bootstrap peers are dialled by the caller after start (see
  * {@link bootstrapAddresses}). libp2p packages are imported here, lazily.
  */
 export async function libp2pOptions (config: Config, parts: Libp2pParts): Promise<CreateLibp2pOptions> {
-  const [{ tcp }, { webSockets }, { noise }, { yamux }, { identify }, { ping }, kad] = await Promise.all([
+  const [{ tcp }, { webSockets }, { noise }, { yamux }, { identify }, { ping }, kad, { ipnsValidator }, { ipnsSelector }] = await Promise.all([
     import('@libp2p/tcp'),
     import('@libp2p/websockets'),
     import('@chainsafe/libp2p-noise'),
     import('@chainsafe/libp2p-yamux'),
     import('@libp2p/identify'),
     import('@libp2p/ping'),
-    import('@libp2p/kad-dht')
+    import('@libp2p/kad-dht'),
+    import('ipns/validator'),
+    import('ipns/selector')
   ])
   const services: Record<string, (components: any) => unknown> = {
     identify: identify(),
@@ -67,9 +70,17 @@ export async function libp2pOptions (config: Config, parts: Libp2pParts): Promis
       // the local profile serves the DHT on loopback: kad-dht otherwise stays a client
       // until it sees a public address, and strips loopback addresses from peer records
       ...(routing === 'dhtserver' || config.Routing.LoopbackAddresses ? { clientMode: false } : {}),
-      peerInfoMapper: config.Routing.LoopbackAddresses ? kad.passthroughMapper : kad.removePrivateAddressesMapper
+      peerInfoMapper: config.Routing.LoopbackAddresses ? kad.passthroughMapper : kad.removePrivateAddressesMapper,
+      // `/ipns/` records: kept and chosen by the IPNS record spec's rules
+      validators: { ipns: ipnsValidator },
+      selectors: { ipns: ipnsSelector }
     })
     services.dht = (components: any) => silenceDhtReprovider(dht(components))
+  }
+  if (config.Ipns.UsePubsub) {
+    // IPNS-over-PubSub: records go out on their topic even before a subscriber is meshed
+    const { gossipsub } = await import('@libp2p/gossipsub')
+    services.pubsub = gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false })
   }
   const peerDiscovery: NonNullable<CreateLibp2pOptions['peerDiscovery']> = []
   if (config.Discovery.MDNS.Enabled) {

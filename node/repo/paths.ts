@@ -12,6 +12,8 @@ export interface RepoPaths {
   api: string
   swarmKey: string
   denylists: string
+  /** Named keys other than `self` (the node identity, kept in the config). */
+  keystore: string
 }
 
 /** The repo path: `--repo`, else `CAIRN_PATH`, else `~/.cairn`. */
@@ -29,6 +31,7 @@ export function repoPaths (root: string): RepoPaths {
     lock: join(root, 'repo.lock'),
     api: join(root, 'api'),
     swarmKey: join(root, 'swarm.key'),
-    denylists: join(root, 'denylists')
+    denylists: join(root, 'denylists'),
+    keystore: join(root, 'keystore')
   }
 }
