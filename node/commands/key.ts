@@ -30,6 +30,7 @@ function listText (value: KeyListResult, long: boolean): string {
 /** Reads a small uploaded file whole (a key or an IPNS record), refusing more than `max` bytes. */
 export async function readSmallInput (inputs: AsyncIterable<InputEntry> | undefined, what: string, max = 64 * 1024): Promise<Uint8Array> {
   if (inputs == null) throw new UsageError(`give the ${what} file`)
+  // eslint-disable-next-line no-unreachable-loop -- only the first input counts; for await closes the rest
   for await (const input of inputs) {
     if (input.content == null) throw new UsageError(`${input.path}: the ${what} must be a file`)
     const chunks: Uint8Array[] = []
