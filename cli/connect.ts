@@ -4,7 +4,6 @@ import { httpUrlOf, parseTcpMultiaddr } from '../config/tcp-address.js'
 import { UsageError } from '../node/errors.js'
 import { isAlive, readLockPid } from '../node/repo/lock.js'
 import { repoPaths } from '../node/repo/paths.js'
-import { openLocalTransport } from './local-transport.js'
 import { openRpcTransport, type RpcEndpoint } from './rpc-transport.js'
 import type { Transport } from './transport.js'
 
@@ -20,6 +19,8 @@ export async function connect (root: string, apiAuth?: string): Promise<Transpor
   const env = apiAuth != null ? { ...process.env, [apiAuthEnv]: apiAuth } : process.env
   const endpoint = await runningDaemon(root, env)
   if (endpoint != null) return openRpcTransport(endpoint)
+  // loaded only here: the local transport brings the whole node (Helia, the repo's stores)
+  const { openLocalTransport } = await import('./local-transport.js')
   return await openLocalTransport(root)
 }
 

@@ -1,7 +1,5 @@
 import { ConfigError, NotFoundError, OfflineError } from '../errors.js'
-import { parseCid } from '../content/content-path.js'
-import { localDagBlocks } from '../network/dag-blocks.js'
-import { requireNetwork } from '../network/services.js'
+import { requireNetwork } from '../network/require-network.js'
 import { valuesCommand } from './command.js'
 import type { CID } from 'multiformats/cid'
 import type { Libp2p } from '@libp2p/interface'
@@ -39,6 +37,7 @@ export const routingFindProvs = valuesCommand<ProviderResult>({
     { name: 'num-providers', short: 'n', type: 'number', default: 20, description: 'stop after this many providers' }
   ],
   async * run ({ node, signal }, { args, options }) {
+    const { parseCid } = await import('../content/content-path.js')
     const cid = parseCid(args[0] as string)
     const libp2p = requireNetwork(node, 'routing findprovs').libp2p
     requirePeers(libp2p, 'routing findprovs')
@@ -66,6 +65,7 @@ export const routingProvide = valuesCommand<ProvideResult>({
     { name: 'recursive', short: 'r', type: 'boolean', description: 'announce every local block of each DAG' }
   ],
   async * run ({ node, signal }, { args, options }) {
+    const { parseCid } = await import('../content/content-path.js')
     const cids = args.map(parseCid)
     const libp2p = requireNetwork(node, 'routing provide').libp2p
     for (const cid of cids) {
@@ -74,6 +74,7 @@ export const routingProvide = valuesCommand<ProvideResult>({
       }
     }
     requirePeers(libp2p, 'routing provide')
+    const { localDagBlocks } = await import('../network/dag-blocks.js')
     for (const cid of cids) {
       const blocks: AsyncIterable<CID> | CID[] = options.recursive === true
         ? localDagBlocks(node.helia, node.repo.blockstore, cid, { signal })
