@@ -1,109 +1,264 @@
+// npm run bench [-- --quick]: Cairn beside stock Helia and the ceiling of each figure,
+// interleaved (Cairn, stock, ceiling, Cairn, …) so that load on a shared machine falls on
+// every side alike. Everything on loopback, on data generated here. Writes the table to
+// bench/results/latest.{json,md}.
 import '../node/polyfill.js'
+import { spawn } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
-import express from 'express'
-import { diskRates, rateOf, sha256Rate, type Rate } from './ceilings.js'
+import { diskRates, rateOf, sha256Rate } from './ceilings.js'
+import { listeningOn, runCairn, startCairnServer, type CairnServer } from './cli-runner.js'
 import { patternStream } from './data.js'
-import { listeningOn, runCairn, startCairnServer } from './cli-runner.js'
 import { download } from './http-download.js'
+import { httpLoad, quantile, timedGet } from './http-load.js'
 import { loopbackTcpRate } from './loopback.js'
-import type { AddressInfo } from 'node:net'
+import { forbidDialOut } from './no-dial-out.js'
+import { startStockNode, type StockNode } from './stock-client.js'
+import { machine, median, writeResults, type Figure } from './table.js'
+
+forbidDialOut()
 
 const MiB = 1024 * 1024
-const size = Number(process.env.BENCH_MIB ?? 512) * MiB
-const fetchSize = Math.min(size, 64 * MiB)
+const quick = process.argv.includes('--quick')
+const rounds = quick ? 3 : 5
+const size = Number(process.env.BENCH_MIB ?? (quick ? 32 : 512)) * MiB
+const fetchSize = Math.min(size, (quick ? 32 : 256) * MiB)
+const smallFiles = 1000
+const smallSize = 4096
+const loadRequests = quick ? 2000 : 6000
+const ttfbSamples = quick ? 5 : 10
 
-const fmt = (r: Rate): string => `${r.mibPerSec.toFixed(0).padStart(6)} MiB/s`
+const figure = (name: string, unit: Figure['unit'], ceilingName: string, target: string, note?: string): Figure => ({
+  name, unit, better: unit === 'MiB/s' || unit === 'req/s' ? 'higher' : 'lower', cairn: [], stock: [], ceiling: [], ceilingName, target, ...(note != null ? { note } : {})
+})
+const mibs = (bytes: number, seconds: number): number => bytes / MiB / seconds
 
-function line (name: string, figure: Rate, ceilingName: string, ceiling: Rate): void {
-  const pct = (100 * figure.mibPerSec / ceiling.mibPerSec).toFixed(0)
-  console.log(`${name.padEnd(40)} ${fmt(figure)}   vs ${ceilingName.padEnd(20)} ${fmt(ceiling)}  (${pct}%)`)
+async function seconds (job: () => Promise<unknown>): Promise<number> {
+  const start = process.hrtime.bigint()
+  await job()
+  return Number(process.hrtime.bigint() - start) / 1e9
+}
+
+async function nodeNoop (): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' }).on('exit', code => { code === 0 ? resolve() : reject(new Error(`node -e 0 exited ${String(code)}`)) })
+  })
+}
+
+async function staticServer (dir: string): Promise<{ port: number, stop: () => void }> {
+  const child = spawn(process.execPath, [new URL('./static-server.js', import.meta.url).pathname, dir], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const port = await new Promise<number>(resolve => child.stdout.once('data', (b: Buffer) => { resolve(Number(b.toString().trim())) }))
+  return { port, stop: () => { child.kill('SIGTERM') } }
 }
 
 function expectBytes (got: number, want: number, what: string): void {
   if (got !== want) throw new Error(`${what} returned ${got} bytes, expected ${want}`)
 }
 
-/** add, add --only-hash and cat through the CLI, against SHA-256 and disk. */
-async function benchLocal (dir: string, env: Record<string, string>, sha: Rate, diskRead: Rate): Promise<string> {
-  let cid = ''
-  const add = await rateOf(size, async () => {
-    cid = (await runCairn(['add', '-q', '--pin=false'], env, patternStream(size))).trim()
-  })
-  line('cairn add (stdin, modern profile)', add, 'sha256', sha)
-  const onlyHash = await rateOf(size, async () => { await runCairn(['add', '-q', '-n'], env, patternStream(size)) })
-  line('cairn add --only-hash', onlyHash, 'sha256', sha)
-  let seen = 0
-  const cat = await rateOf(size, async () => { await runCairn(['cat', cid], env, undefined, b => { seen += b.length }) })
-  expectBytes(seen, size, 'cat')
-  line('cairn cat', cat, 'disk read', diskRead)
-  return cid
+const gatewayOf = (server: CairnServer): string => {
+  const at = listeningOn(server.output, 'Gateway server')
+  return `http://${at.host}:${at.port}`
 }
 
-/** The gateway (`cairn gateway --offline`) against express.static serving the same bytes from a plain file. */
-async function benchGateway (dir: string, env: Record<string, string>, cid: string): Promise<void> {
-  const plain = join(dir, 'static', 'plain.bin')
-  await mkdir(join(dir, 'static'))
-  await pipeline(patternStream(size), createWriteStream(plain))
-  const app = express()
-  app.use(express.static(join(dir, 'static')))
-  const server = app.listen(0, '127.0.0.1')
-  await new Promise(resolve => server.once('listening', resolve))
-  const { port } = server.address() as AddressInfo
-  let staticBytes = 0
-  const staticRate = await rateOf(size, async () => { staticBytes = await download(`http://127.0.0.1:${port}/plain.bin`) })
-  server.close()
-  expectBytes(staticBytes, size, 'static server')
+const cairnEnv = (repo: string): Record<string, string> => ({ CAIRN_PATH: repo, CAIRN_API: '/ip4/127.0.0.1/tcp/0', CAIRN_GATEWAY: '/ip4/127.0.0.1/tcp/0' })
 
-  const gateway = await startCairnServer(['gateway', '--offline'], { ...env, CAIRN_GATEWAY: '/ip4/127.0.0.1/tcp/0' })
-  try {
-    const at = listeningOn(gateway.output, 'Gateway server')
-    let got = 0
-    const rate = await rateOf(size, async () => { got = await download(`http://${at.host}:${at.port}/ipfs/${cid}`) })
-    expectBytes(got, size, 'gateway')
-    line('gateway GET /ipfs/<cid>', rate, 'express.static', staticRate)
-  } finally {
-    await gateway.stop()
+/** Start-up offline, add (three ways) and cat on one repo without a daemon. */
+async function benchLocal (dir: string, stock: StockNode, figures: Figure[]): Promise<void> {
+  const env = cairnEnv(join(dir, 'local'))
+  await runCairn(['init', '--profile', 'local'], env)
+  const startup = figure('CLI start-up: `cairn id` on a repo, offline', 's', '`node -e 0`', '≤ 0.25 s')
+  const add = figure(`add ${size / MiB} MiB, default profile (CLI wall time)`, 'MiB/s', 'SHA-256', '≥ 0.6 × SHA-256')
+  const addV0 = figure('add --cid-version 0', 'MiB/s', 'SHA-256', '≥ 0.25 × SHA-256')
+  const onlyHash = figure('add -n (only hash)', 'MiB/s', 'SHA-256', '≥ 0.8 × SHA-256')
+  const cat = figure(`cat local ${size / MiB} MiB`, 'MiB/s', 'page-cache read', '≥ 0.3 × read')
+  figures.push(startup, add, addV0, onlyHash, cat)
+  const plain = join(dir, 'plain.bin')
+  for (let r = 0; r < rounds; r++) {
+    startup.cairn.push(await seconds(async () => await runCairn(['id'], env)))
+    startup.ceiling.push(await seconds(nodeNoop))
+
+    let cid = ''
+    add.cairn.push(mibs(size, await seconds(async () => { cid = (await runCairn(['add', '-q', '--pin=false'], env, patternStream(size))).trim() })))
+    const stockAdd = await stock.ask<{ cid: string, seconds: number }>({ op: 'add', size, seed: 1 })
+    add.stock.push(mibs(size, stockAdd.seconds))
+    const sha = (await sha256Rate(size)).mibPerSec
+    add.ceiling.push(sha)
+
+    addV0.cairn.push(mibs(size, await seconds(async () => await runCairn(['add', '-q', '--pin=false', '--cid-version', '0'], env, patternStream(size)))))
+    addV0.stock.push(mibs(size, (await stock.ask<{ seconds: number }>({ op: 'add', size, seed: 1, cidVersion: 0 })).seconds))
+    addV0.ceiling.push(sha)
+
+    onlyHash.cairn.push(mibs(size, await seconds(async () => await runCairn(['add', '-q', '-n'], env, patternStream(size)))))
+    onlyHash.stock.push(mibs(size, (await stock.ask<{ seconds: number }>({ op: 'add-only-hash', size, seed: 1 })).seconds))
+    onlyHash.ceiling.push(sha)
+
+    let seen = 0
+    cat.cairn.push(mibs(size, await seconds(async () => await runCairn(['cat', cid], env, undefined, b => { seen += b.length }))))
+    expectBytes(seen, size, 'cairn cat')
+    const stockCat = await stock.ask<{ seconds: number, bytes: number }>({ op: 'cat', cid: stockAdd.cid })
+    expectBytes(stockCat.bytes, size, 'stock cat')
+    cat.stock.push(mibs(size, stockCat.seconds))
+    cat.ceiling.push((await diskRates(plain, size)).read.mibPerSec)
   }
 }
 
-/** Two daemons on loopback: node B cats what only node A holds, against raw loopback TCP. */
-async function benchFetch (dir: string): Promise<void> {
-  const envA = { CAIRN_PATH: join(dir, 'node-a'), CAIRN_API: '/ip4/127.0.0.1/tcp/0', CAIRN_GATEWAY: '/ip4/127.0.0.1/tcp/0' }
-  const envB = { CAIRN_PATH: join(dir, 'node-b'), CAIRN_API: '/ip4/127.0.0.1/tcp/0', CAIRN_GATEWAY: '/ip4/127.0.0.1/tcp/0' }
+/** Writes the 1000 small files to disk (for express.static) and returns their names and seeds. */
+async function writeSmallFiles (dir: string): Promise<Array<{ path: string, seed: number, size: number }>> {
+  await mkdir(join(dir, 'files'), { recursive: true })
+  const files = Array.from({ length: smallFiles }, (_, i) => ({ path: `files/f${String(i).padStart(4, '0')}`, seed: 1000 + i, size: smallSize }))
+  for (const f of files) await pipeline(patternStream(f.size, f.seed), createWriteStream(join(dir, f.path)))
+  return files
+}
+
+/** Two daemons (A holds, B fetches) beside two stock Helia nodes, on loopback. */
+async function benchNetwork (dir: string, figures: Figure[]): Promise<void> {
+  const envA = cairnEnv(join(dir, 'node-a'))
+  const envB = cairnEnv(join(dir, 'node-b'))
   await runCairn(['init', '--profile', 'local'], envA)
   await runCairn(['init', '--profile', 'local'], envB)
-  const cid = (await runCairn(['add', '-q'], envA, patternStream(fetchSize, 7))).trim()
+  const stockA = await startStockNode(join(dir, 'stock-a'))
+  const stockB = await startStockNode(join(dir, 'stock-b'))
   const a = await startCairnServer(['daemon'], envA)
   const b = await startCairnServer(['daemon'], envB)
+  const statics = join(dir, 'static')
+  await mkdir(statics, { recursive: true })
+  const files = await writeSmallFiles(statics)
+  await writeFile(join(statics, 'one-kib.bin'), Buffer.alloc(1024, 7))
+  await pipeline(patternStream(size), createWriteStream(join(statics, 'large.bin')))
+  const plain = await staticServer(statics)
   try {
+    // connect B to A, and stock B to stock A
     const id = JSON.parse(await runCairn(['id', '--json'], envA)) as { ID: string, Addresses: string[] }
     const addr = id.Addresses.find(x => x.includes('/tcp/') && !x.includes('/ws')) ?? ''
     await runCairn(['swarm', 'connect', addr.includes('/p2p/') ? addr : `${addr}/p2p/${id.ID}`], envB)
-    let seen = 0
-    const rate = await rateOf(fetchSize, async () => { await runCairn(['cat', cid], envB, undefined, b => { seen += b.length }) })
-    expectBytes(seen, fetchSize, 'remote cat')
-    line(`cat from a peer over bitswap (${fetchSize / MiB} MiB)`, rate, 'loopback TCP', await loopbackTcpRate(fetchSize))
+    const stockAddr = (await stockA.ask<string[]>({ op: 'addrs' }))[0] ?? ''
+    await stockB.ask({ op: 'dial', addr: stockAddr })
+    await stockA.ask({ op: 'push-stream' })
+
+    // content: per round a fresh file and fresh 1 KiB files (a fetcher keeps what it fetched)
+    const oneKib = 1024
+    const fetchCids: string[] = []
+    const stockFetchCids: string[] = []
+    const kibCids: string[][] = []
+    const stockKibCids: string[][] = []
+    for (let r = 0; r < rounds; r++) {
+      fetchCids.push((await runCairn(['add', '-q', '--pin=false'], envA, patternStream(fetchSize, 100 + r))).trim())
+      stockFetchCids.push((await stockA.ask<{ cid: string }>({ op: 'add', size: fetchSize, seed: 100 + r })).cid)
+      const kib: string[] = []
+      const stockKib: string[] = []
+      for (let i = 0; i < ttfbSamples; i++) {
+        kib.push((await runCairn(['add', '-q', '--pin=false'], envA, patternStream(oneKib, 5000 + r * 100 + i))).trim())
+        stockKib.push((await stockA.ask<{ cid: string }>({ op: 'add', size: oneKib, seed: 5000 + r * 100 + i })).cid)
+      }
+      kibCids.push(kib)
+      stockKibCids.push(stockKib)
+    }
+    const daemonKib = (await runCairn(['add', '-q'], envA, patternStream(oneKib, 9))).trim()
+    const added = (await runCairn(['add', '-r', join(statics, 'files')], envA)).trim().split('\n').map(l => l.split(' '))
+    const dirCid = added[added.length - 1]?.[1] ?? ''
+    const fileCids = added.slice(0, -1).map(l => l[1] as string)
+    const stockAdded = await stockA.ask<Array<{ path: string, cid: string }>>({ op: 'add-dir', files })
+    const stockDir = stockAdded.find(e => e.path === 'files')?.cid ?? ''
+    const stockFileCids = stockAdded.filter(e => e.path !== 'files').map(e => e.cid)
+    const largeCid = (await runCairn(['add', '-q'], envA, patternStream(size))).trim()
+    const stockLarge = (await stockA.ask<{ cid: string }>({ op: 'add', size, seed: 1 })).cid
+    const stockPort = (await stockA.ask<{ port: number }>({ op: 'serve' })).port
+    const gatewayA = gatewayOf(a)
+    const gatewayB = gatewayOf(b)
+    const stockHttp = `http://127.0.0.1:${stockPort}`
+    const staticHttp = `http://127.0.0.1:${plain.port}`
+
+    const viaDaemon = figure('CLI start-up through a running daemon: `cairn cat` 1 KiB', 's', '`node -e 0`', '≤ 0.12 s')
+    const fetch = figure(`peer fetch ${fetchSize / MiB} MiB: B cats what only A holds`, 'MiB/s', 'libp2p Noise+Yamux stream', '≥ 0.6 × the stream and ≥ 4 × stock', 'Cairn: `cairn cat` through daemon B; stock: `fs.cat` in stock node B; the loopback TCP rate is in the JSON (tcp)')
+    const ttfb = figure('1 KiB from a connected peer, time to first byte (gateway)', 'ms', 'express.static 1 KiB', '≤ 5 ms median, ≤ 15 ms p99', 'stock: `fs.cat` in process on stock node B')
+    const byPath = figure(`gateway, ${smallFiles} × 4 KiB by directory path, 32 connections`, 'req/s', 'express.static', '≥ 0.5 × static', 'stock: a minimal node:http handler over `fs.cat(dir, { path })`')
+    const byCid = figure('gateway, the same files by their own CID', 'req/s', 'express.static', '≥ 0.5 × static')
+    const large = figure(`gateway, ${size / MiB} MiB download`, 'MiB/s', 'express.static (sendFile)', '≥ 1 × sendFile')
+    figures.push(viaDaemon, fetch, ttfb, byPath, byCid, large)
+    const tcp: number[] = []
+    const ttfbAll: number[] = []
+    const p99: Record<string, number[]> = { cairnPath: [], stockPath: [], staticPath: [], cairnCid: [], stockCid: [], staticCid: [] }
+
+    for (let r = 0; r < rounds; r++) {
+      viaDaemon.cairn.push(await seconds(async () => await runCairn(['cat', daemonKib], envA)))
+      viaDaemon.ceiling.push(await seconds(nodeNoop))
+
+      let seen = 0
+      const fetchCid = fetchCids[r] as string
+      fetch.cairn.push(mibs(fetchSize, await seconds(async () => await runCairn(['cat', fetchCid], envB, undefined, chunk => { seen += chunk.length }))))
+      expectBytes(seen, fetchSize, 'peer fetch')
+      const stockFetch = await stockB.ask<{ seconds: number, bytes: number }>({ op: 'cat', cid: stockFetchCids[r] as string })
+      expectBytes(stockFetch.bytes, fetchSize, 'stock peer fetch')
+      fetch.stock.push(mibs(fetchSize, stockFetch.seconds))
+      fetch.ceiling.push(mibs(fetchSize, (await stockB.ask<{ seconds: number }>({ op: 'pull-stream', addr: `${stockAddr}`, bytes: fetchSize })).seconds))
+      tcp.push((await loopbackTcpRate(fetchSize)).mibPerSec)
+
+      const cairnTtfb: number[] = []
+      for (const cid of kibCids[r] as string[]) cairnTtfb.push((await timedGet(`${gatewayB}/ipfs/${cid}`)).ttfbMs)
+      ttfbAll.push(...cairnTtfb)
+      ttfb.cairn.push(median(cairnTtfb))
+      const stockTtfb: number[] = []
+      for (const cid of stockKibCids[r] as string[]) stockTtfb.push(1000 * ((await stockB.ask<{ ttfb: number }>({ op: 'cat', cid })).ttfb))
+      ttfb.stock.push(median(stockTtfb))
+      const staticTtfb: number[] = []
+      for (let i = 0; i < ttfbSamples; i++) staticTtfb.push((await timedGet(`${staticHttp}/one-kib.bin`)).ttfbMs)
+      ttfb.ceiling.push(median(staticTtfb))
+
+      const load = async (urls: string[], into: number[], p99s: number[]): Promise<void> => {
+        const result = await httpLoad(urls, loadRequests, 32, 60)
+        into.push(result.requestsPerSec)
+        p99s.push(result.p99Ms)
+      }
+      await load(files.map(f => `${gatewayA}/ipfs/${dirCid}/${f.path.slice('files/'.length)}`), byPath.cairn, p99.cairnPath as number[])
+      await load(files.map(f => `${stockHttp}/ipfs/${stockDir}/${f.path.slice('files/'.length)}`), byPath.stock, p99.stockPath as number[])
+      await load(files.map(f => `${staticHttp}/${f.path}`), byPath.ceiling, p99.staticPath as number[])
+      await load(fileCids.map(c => `${gatewayA}/ipfs/${c}`), byCid.cairn, p99.cairnCid as number[])
+      await load(stockFileCids.map(c => `${stockHttp}/ipfs/${c}`), byCid.stock, p99.stockCid as number[])
+      await load(files.map(f => `${staticHttp}/${f.path}`), byCid.ceiling, p99.staticCid as number[])
+
+      let got = 0
+      large.cairn.push((await rateOf(size, async () => { got = await download(`${gatewayA}/ipfs/${largeCid}`) })).mibPerSec)
+      expectBytes(got, size, 'gateway download')
+      large.stock.push((await rateOf(size, async () => { got = await download(`${stockHttp}/ipfs/${stockLarge}`) })).mibPerSec)
+      expectBytes(got, size, 'stock download')
+      large.ceiling.push((await rateOf(size, async () => { got = await download(`${staticHttp}/large.bin`) })).mibPerSec)
+      expectBytes(got, size, 'static download')
+    }
+    fetch.note = `${fetch.note ?? ''}; loopback TCP ${median(tcp).toFixed(0)} MiB/s`
+    ttfb.note = `${ttfb.note ?? ''}; Cairn p99 over all samples ${quantile(ttfbAll, 0.99).toFixed(1)} ms`
+    byPath.note = `${byPath.note ?? ''}; p99 latency ms: Cairn ${median(p99.cairnPath as number[]).toFixed(0)}, stock ${median(p99.stockPath as number[]).toFixed(0)}, static ${median(p99.staticPath as number[]).toFixed(0)}`
+    byCid.note = `p99 latency ms: Cairn ${median(p99.cairnCid as number[]).toFixed(0)}, stock ${median(p99.stockCid as number[]).toFixed(0)}, static ${median(p99.staticCid as number[]).toFixed(0)}`
+    for (const stock of [stockA, stockB]) {
+      const refused = await stock.ask<number>({ op: 'refused' })
+      if (refused > 0) throw new Error(`a stock Helia node tried ${refused} dials off loopback`)
+    }
   } finally {
+    plain.stop()
     await b.stop()
     await a.stop()
+    await stockB.stop()
+    await stockA.stop()
   }
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'cairn-bench-'))
+const started = Date.now()
 try {
-  const env = { CAIRN_PATH: join(dir, 'repo') }
-  console.log(`Cairn benchmarks on ${size / MiB} MiB of generated data (BENCH_MIB to change)\n`)
-  const sha = await sha256Rate(size)
-  const disk = await diskRates(join(dir, 'plain.bin'), size)
-  console.log(`ceilings: sha256 ${fmt(sha)}, disk write ${fmt(disk.write)}, disk read ${fmt(disk.read)}\n`)
-  await runCairn(['init', '--profile', 'local'], env)
-  const cid = await benchLocal(dir, env, sha, disk.read)
-  await benchGateway(dir, env, cid)
-  await benchFetch(dir)
+  const info = machine()
+  console.log(`Cairn benchmarks${quick ? ' (quick)' : ''}: ${rounds} rounds, ${size / MiB} MiB files, peer fetch ${fetchSize / MiB} MiB (BENCH_MIB to change)`)
+  const figures: Figure[] = []
+  const stock = await startStockNode(join(dir, 'stock'))
+  try {
+    await benchLocal(dir, stock, figures)
+  } finally {
+    await stock.stop()
+  }
+  await benchNetwork(dir, figures)
+  info.seconds = Math.round((Date.now() - started) / 1000)
+  console.log('\n' + await writeResults(new URL('../../bench/results/', import.meta.url), figures, info))
 } finally {
   await rm(dir, { recursive: true, force: true })
 }

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises'
 import { authorizationHeaderFor } from '../config/auth-secret.js'
 import { httpUrlOf, parseTcpMultiaddr } from '../config/tcp-address.js'
 import { RepoLockedError, UsageError } from '../node/errors.js'
+import { isLockHeld } from '../node/repo/lock.js'
 import { repoPaths } from '../node/repo/paths.js'
-import { openLocalTransport } from './local-transport.js'
 import { openRpcTransport, type RpcEndpoint } from './rpc-transport.js'
 import type { Transport } from './transport.js'
 
@@ -20,9 +20,17 @@ export const apiAuthEnv = 'CAIRN_API_AUTH'
  */
 export async function connect (root: string, apiAuth?: string): Promise<Transport> {
   const env = apiAuth != null ? { ...process.env, [apiAuthEnv]: apiAuth } : process.env
+  // a daemon holding the lock is asked first: that spares loading the whole node (Helia,
+  // the repo's stores), which the local transport needs
+  if (await isLockHeld(repoPaths(root).lock)) {
+    const endpoint = await daemonEndpoint(root, env)
+    if (endpoint != null) return openRpcTransport(endpoint)
+  }
+  const { openLocalTransport } = await import('./local-transport.js')
   try {
     return await openLocalTransport(root)
   } catch (err) {
+    // the lock was taken between the probe and the open
     if (!(err instanceof RepoLockedError)) throw err
     const endpoint = await daemonEndpoint(root, env)
     if (endpoint == null) throw err

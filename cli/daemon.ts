@@ -2,10 +2,9 @@ import { Option, type Command as Commander } from 'commander'
 import { profileNames, type ProfileName } from '../config/profiles.js'
 import { formatTcpMultiaddr } from '../config/tcp-address.js'
 import { agentVersion } from '../node/version.js'
-import { startDaemon, type Daemon } from '../node/daemon.js'
-import { initRepo, repoExists } from '../node/repo/repo.js'
 import { resolveRepoPath } from '../node/repo/paths.js'
 import type { GlobalOptions } from './program.js'
+import type { Daemon } from '../node/daemon.js'
 
 /** The version in the agent string (`cairn/0.1.0`). */
 const version = agentVersion.slice(agentVersion.indexOf('/') + 1)
@@ -79,6 +78,8 @@ export function registerDaemon (program: Commander): void {
     .action(async (opts: { init: boolean, initProfile: ProfileName }, self: Commander) => {
       const globals = self.optsWithGlobals<GlobalOptions>()
       const root = resolveRepoPath(globals.repo)
+      // loaded here, as everything below: the other commands start faster without the node
+      const { initRepo, repoExists } = await import('../node/repo/repo.js')
       if (opts.init && !await repoExists(root)) {
         await initRepo(root, opts.initProfile)
         say(`initialized cairn repo at ${root}`)
@@ -87,10 +88,10 @@ export function registerDaemon (program: Commander): void {
         say('Initializing daemon...')
         say(`Cairn version: ${version}`)
         say(`Repo: ${root}`)
-        // loaded here: express is not needed by the other commands
-        const [{ startRpcServer }, { startGateway }] = await Promise.all([
+        const [{ startRpcServer }, { startGateway }, { startDaemon }] = await Promise.all([
           import('../gateway/rpc/server.js'),
-          import('../gateway/server.js')
+          import('../gateway/server.js'),
+          import('../node/daemon.js')
         ])
         return await startDaemon({ root, api: startRpcServer, gateway: startGateway, onLockWait: sayLockWait })
       })

@@ -1,4 +1,3 @@
-import { startDaemon } from '../node/daemon.js'
 import { resolveRepoPath } from '../node/repo/paths.js'
 import { runUntilSignal, say, sayLockWait } from './daemon.js'
 import type { Command as Commander } from 'commander'
@@ -19,8 +18,8 @@ export function registerGateway (program: Commander): void {
       await runUntilSignal('Gateway', async () => {
         say('Initializing gateway...')
         say(`Repo: ${root}`)
-        // loaded here: express is not needed by the other commands
-        const { startGateway } = await import('../gateway/server.js')
+        // loaded here: the other commands start faster without express and the node
+        const [{ startGateway }, { startDaemon }] = await Promise.all([import('../gateway/server.js'), import('../node/daemon.js')])
         return await startDaemon({ root, gateway: startGateway, offline: opts.offline, onLockWait: sayLockWait })
       })
     })

@@ -1,6 +1,5 @@
 import { Option, type Command as Commander } from 'commander'
 import { profileNames, type ProfileName } from '../config/profiles.js'
-import { initRepo } from '../node/repo/repo.js'
 import { resolveRepoPath } from '../node/repo/paths.js'
 import type { GlobalOptions } from './program.js'
 
@@ -12,6 +11,7 @@ export function registerInit (program: Commander): void {
     .action(async (opts: { profile: ProfileName }, self: Commander) => {
       const globals = self.optsWithGlobals<GlobalOptions>()
       const root = resolveRepoPath(globals.repo)
+      const { initRepo } = await import('../node/repo/repo.js')
       const config = await initRepo(root, opts.profile)
       if (globals.json === true) {
         process.stdout.write(JSON.stringify({ Path: root, PeerID: config.Identity.PeerID, Profile: opts.profile }) + '\n')

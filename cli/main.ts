@@ -1,11 +1,11 @@
 import { CommanderError } from 'commander'
 import { booleanOptionNames, buildProgram, normaliseBooleanFlags, setTreeWriter } from './program.js'
-import { writeTree } from './tree-writer.js'
 import { EXIT_OK, EXIT_USAGE, exitCodeFor, messageFor } from './exit-codes.js'
 
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. */
 export async function main (argv: string[]): Promise<number> {
-  setTreeWriter(writeTree)
+  // the tree writer (get) loads on first use
+  setTreeWriter(async (entries, call) => { await (await import('./tree-writer.js')).writeTree(entries, call) })
   const program = buildProgram()
   const debug = argv.includes('--debug')
   try {

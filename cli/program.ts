@@ -1,7 +1,7 @@
 import { Command as Commander, InvalidArgumentError, Option } from 'commander'
 import { commands } from '../node/commands/index.js'
 import { TimeoutError, UsageError } from '../node/errors.js'
-import { parseDuration } from '../config/config.js'
+import { parseDuration } from '../config/duration.js'
 import { resolveRepoPath } from '../node/repo/paths.js'
 import { connect } from './connect.js'
 import { localInputs, stdinIsPiped } from './inputs.js'

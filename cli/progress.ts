@@ -1,6 +1,5 @@
 import { lstat, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import cliProgress from 'cli-progress'
 import type { Command, CommandCall } from '../node/commands/command.js'
 
 /** A byte-count progress display on stderr. */
@@ -29,7 +28,9 @@ export function progressBarWanted (call: CommandCall): boolean {
 }
 
 /** A cli-progress bar for bytes; `total` undefined shows the count alone. */
-export function startByteProgress (total: number | undefined): ByteProgress {
+export async function startByteProgress (total: number | undefined): Promise<ByteProgress> {
+  // loaded only when a bar is drawn
+  const { default: cliProgress } = await import('cli-progress')
   const known = total != null && total > 0
   const bar = new cliProgress.SingleBar({
     stream: process.stderr,
@@ -88,7 +89,7 @@ function isProgressValue (value: unknown): value is { Name: string, Bytes: numbe
 }
 
 async function * barFilter (values: AsyncIterable<unknown>, total: number | undefined): AsyncGenerator<unknown> {
-  const bar = startByteProgress(total)
+  const bar = await startByteProgress(total)
   const perFile = new Map<string, number>()
   let done = 0
   try {

@@ -2,7 +2,6 @@ import { request, Agent, type IncomingMessage } from 'node:http'
 import * as errors from '../node/errors.js'
 import { ApiUnreachableError, CairnError, ForbiddenError } from '../node/errors.js'
 import { multipartBody } from './multipart-body.js'
-import { treeEntriesFromTar } from './tar-tree.js'
 import type { Command, CommandCall } from '../node/commands/command.js'
 import type { Transport } from './transport.js'
 
@@ -83,6 +82,7 @@ async function * invoke (endpoint: RpcEndpoint, agent: Agent, command: Command, 
     } else if (command.output === 'bytes') {
       yield * res as AsyncIterable<Uint8Array>
     } else {
+      const { treeEntriesFromTar } = await import('./tar-tree.js')
       yield * treeEntriesFromTar(res, err => explain(err))
     }
     const trailerError = errorFromTrailers(res)

@@ -75,7 +75,7 @@ export async function writeTree (entries: AsyncIterable<unknown>, call: CommandC
       for (const segment of segments) assertSafeName(segment, `${basename(out)}/${entry.path}`)
       const target = join(out, ...segments)
       if (bar == null && progressBarWanted(call)) {
-        bar = startByteProgress(entry.path === '' && entry.type === 'file' && entry.size != null ? Number(entry.size) : undefined)
+        bar = await startByteProgress(entry.path === '' && entry.type === 'file' && entry.size != null ? Number(entry.size) : undefined)
       }
       if (entry.type === 'directory') {
         if (segments.length === 0) await mkdir(target, { recursive: true })

@@ -1,5 +1,4 @@
 import { ConfigError } from '../node/errors.js'
-import { readDuration } from './duration.js'
 import { profileSection, type ProfileName } from './profiles.js'
 import { configSchema, type Config } from './schema.js'
 import type { z } from 'zod'
@@ -119,14 +118,4 @@ export function redactConfig (config: Config): unknown {
   const copy = structuredClone(config) as Record<string, unknown> & Config
   const { PrivKey: _omit, ...identity } = copy.Identity
   return { ...copy, Identity: identity }
-}
-
-/**
- * Parses a Go-style duration (`30s`, `1h30m`, `250ms`) into milliseconds, at most
- * 596h (Node's timer limit). `what` names the value in the error (`--timeout`, a config key).
- */
-export function parseDuration (text: string, what = 'duration'): number {
-  const ms = readDuration(text)
-  if (typeof ms === 'string') throw new ConfigError(`invalid ${what} "${text}" (${ms})`)
-  return ms
 }

@@ -1,3 +1,5 @@
+import { ConfigError } from '../node/errors.js'
+
 /**
  * The longest duration Cairn accepts: Node's timer limit (2^31 - 1 ms, about 596 hours).
  * A longer one would overflow `setTimeout` into an instant timeout.
@@ -21,4 +23,14 @@ export function readDuration (text: string): number | string {
   if (text === '' || consumed !== text.length) return 'use e.g. 30s, 5m, 1h30m'
   if (total > maxDurationMs) return `at most ${Math.floor(maxDurationMs / units.h!)}h`
   return total
+}
+
+/**
+ * Parses a Go-style duration (`30s`, `1h30m`, `250ms`) into milliseconds, at most
+ * 596h (Node's timer limit). `what` names the value in the error (`--timeout`, a config key).
+ */
+export function parseDuration (text: string, what = 'duration'): number {
+  const ms = readDuration(text)
+  if (typeof ms === 'string') throw new ConfigError(`invalid ${what} "${text}" (${ms})`)
+  return ms
 }

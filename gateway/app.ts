@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from 'express'
-import { parseDuration } from '../config/config.js'
+import { parseDuration } from '../config/duration.js'
 import { resolvePath } from '../node/content/resolve.js'
 import { InvalidPathError, NotCachedError, NotFoundError, NotUnixfsError } from '../node/errors.js'
 import { denylistFor } from '../node/denylist/index.js'

@@ -1,5 +1,5 @@
 import { multiaddr } from '@multiformats/multiaddr'
-import { parseDuration } from '../config/config.js'
+import { parseDuration } from '../config/duration.js'
 import { ConfigError } from '../node/errors.js'
 import { createGatewayApp } from './app.js'
 import { createLimitedServer } from './http-server.js'

@@ -44,16 +44,19 @@ export interface CreateNodeOptions {
  * UnixFS. The repo is closed when the node stops.
  */
 export async function createNode (repo: Repo, options: CreateNodeOptions = {}): Promise<CairnNode> {
-  // loaded here, not at the top: importing helia costs about a second, which commands
-  // that never open a node (init, --help, usage errors) should not pay
-  const [{ createHeliaLight }, { unixfs }, dagCbor, dagJson, json] = await Promise.all([
-    import('helia'),
+  // loaded here, not at the top: importing Helia costs most of a second, which commands
+  // that never open a node (init, --help, usage errors, all through a daemon) should not pay
+  const [{ createHeliaLight }, { unixfs }, dagCbor, dagJson, json, { fixProtonsUint64 }] = await Promise.all([
+    import('./helia-light.js'),
     import('@helia/unixfs'),
     import('@ipld/dag-cbor'),
     import('@ipld/dag-json'),
-    import('multiformats/codecs/json')
+    import('multiformats/codecs/json'),
+    import('./protons-uint64-fix.js')
   ])
-  let helia: Helia = createHeliaLight({
+  // protons-runtime mis-encodes uint64 values in [2^31, 2^32): corrupt roots for 2–4 GiB files
+  await fixProtonsUint64()
+  let helia: Helia = await createHeliaLight({
     blockstore: repo.blockstore,
     datastore: repo.datastore,
     codecs: [dagCbor, dagJson, json]

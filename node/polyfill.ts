@@ -13,7 +13,3 @@ if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function'
 }
 
 export {}
-
-// protons-runtime mis-encodes uint64 values in [2^31, 2^32): corrupt roots for 2–4 GiB files
-const { fixProtonsUint64 } = await import('./protons-uint64-fix.js')
-await fixProtonsUint64()

@@ -1,4 +1,4 @@
-import { parseDuration } from '../../config/config.js'
+import { parseDuration } from '../../config/duration.js'
 import { UsageError } from '../../node/errors.js'
 import type { Command, CommandCall, OptionSpec, Options } from '../../node/commands/command.js'
 

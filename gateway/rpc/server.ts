@@ -1,5 +1,5 @@
 import { once } from 'node:events'
-import { parseDuration } from '../../config/config.js'
+import { parseDuration } from '../../config/duration.js'
 import { formatTcpMultiaddr, httpUrlOf, parseTcpMultiaddr } from '../../config/tcp-address.js'
 import { createRpcApp } from './app.js'
 import { createLimitedServer } from '../http-server.js'

@@ -1,7 +1,6 @@
 import { UsageError } from '../errors.js'
 import { importProfile } from '../unixfs/import-options.js'
 import { gcLock } from '../pins/gc-lock.js'
-import { addPin } from '../pins/pins.js'
 import { valuesCommand } from './command.js'
 import type { AddedEntry, AddProgress } from '../unixfs/importer.js'
 import type { CID } from 'multiformats/cid'
@@ -38,9 +37,10 @@ export const add = valuesCommand<AddValue>({
     if (inputs == null) throw new UsageError('nothing to add: give a path, or - for stdin')
     const profile = importProfile(options)
     const onlyHash = options['only-hash'] === true
-    const [{ importEntries }, { hashOnlyBlockstore }] = await Promise.all([
+    const [{ importEntries }, { hashOnlyBlockstore }, { addPin }] = await Promise.all([
       import('../unixfs/importer.js'),
-      import('../unixfs/hash-only-blockstore.js')
+      import('../unixfs/hash-only-blockstore.js'),
+      import('../pins/pins.js')
     ])
     const blockstore = onlyHash ? hashOnlyBlockstore : node.helia.blockstore
     const roots: CID[] = []

@@ -1,4 +1,3 @@
-import { parseContentPath } from '../content/content-path.js'
 import { bytesCommand } from './command.js'
 
 export const cat = bytesCommand({
@@ -10,8 +9,8 @@ export const cat = bytesCommand({
     { name: 'length', short: 'l', type: 'number', description: 'most bytes to read' }
   ],
   async * run ({ node, signal }, { args, options }) {
+    const [{ parseContentPath }, { catFiles }] = await Promise.all([import('../content/content-path.js'), import('../unixfs/cat-file.js')])
     const paths = args.map(parseContentPath)
-    const { catFiles } = await import('../unixfs/cat-file.js')
     yield * catFiles(node, paths, {
       signal,
       ...(typeof options.offset === 'number' ? { offset: options.offset } : {}),

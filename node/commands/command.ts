@@ -1,4 +1,5 @@
 import type { CairnNode } from '../node.js'
+import type { Config } from '../../config/config.js'
 
 /** The value types an option can take. */
 export type OptionType = 'boolean' | 'string' | 'number'
@@ -77,6 +78,11 @@ interface CommandBase {
 export interface ValuesCommand<R = unknown> extends CommandBase {
   output: 'values'
   run(ctx: CommandContext, call: CommandCall): AsyncIterable<R>
+  /**
+   * Offline, the answer from the repo's config alone (`id`, `config show`): the CLI then
+   * opens no node (no Helia, no stores, no lock). Through a daemon `run` answers.
+   */
+  fromConfig?(config: Config, call: CommandCall): AsyncIterable<R>
   /** Text for one value, or undefined to print nothing for it (e.g. progress values). */
   text(value: R, options: Options): string | undefined
 }

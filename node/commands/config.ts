@@ -1,4 +1,3 @@
-import { getConfigValue, redactConfig, setConfigValue, applyProfile } from '../../config/config.js'
 import { isProfileName, profileNames } from '../../config/profiles.js'
 import { UsageError } from '../errors.js'
 import { valuesCommand, type Options } from './command.js'
@@ -7,13 +6,22 @@ import type { CairnNode } from '../node.js'
 
 const asText = (value: unknown): string => typeof value === 'string' ? value : JSON.stringify(value, null, 2)
 
+/** The config as `config show` gives it: without the private key. */
+async function shownConfig (config: Config): Promise<unknown> {
+  const { redactConfig } = await import('../../config/config.js')
+  return redactConfig(config)
+}
+
 export const configShow = valuesCommand<unknown>({
   path: ['config', 'show'],
   description: 'Print the whole config (without the private key)',
   args: [],
   options: [],
   async * run ({ node }) {
-    yield redactConfig(node.config)
+    yield await shownConfig(node.config)
+  },
+  async * fromConfig (config) {
+    yield await shownConfig(config)
   },
   text: asText
 })
@@ -22,13 +30,15 @@ export const configShow = valuesCommand<unknown>({
 export interface ConfigEntry { Key: string, Value: unknown }
 
 /** Reads one config value; the private key is never given out. */
-function readEntry (config: Config, key: string): ConfigEntry {
+async function readEntry (config: Config, key: string): Promise<ConfigEntry> {
   if (key === 'Identity.PrivKey') throw new UsageError('Identity.PrivKey is not shown')
+  const { getConfigValue } = await import('../../config/config.js')
   return { Key: key, Value: getConfigValue(config, key) }
 }
 
 /** Sets one config value (`value` as {@link setConfigValue} reads it), saves the config, and reads the value back. */
 async function writeEntry (node: CairnNode, key: string, value: string): Promise<ConfigEntry> {
+  const { getConfigValue, setConfigValue } = await import('../../config/config.js')
   const next = setConfigValue(node.config, key, value)
   await node.repo.saveConfig(next)
   return { Key: key, Value: getConfigValue(next, key) }
@@ -69,7 +79,7 @@ export const config = valuesCommand<ConfigEntry>({
   ],
   async * run ({ node }, { args, options }) {
     const [key, value] = args as [string, string | undefined]
-    yield value === undefined ? readEntry(node.config, key) : await writeEntry(node, key, kuboValue(value, options))
+    yield value === undefined ? await readEntry(node.config, key) : await writeEntry(node, key, kuboValue(value, options))
   },
   text: value => asText(value.Value)
 })
@@ -80,7 +90,10 @@ export const configGet = valuesCommand<ConfigEntry>({
   args: [{ name: 'key', description: 'e.g. Addresses.Gateway', required: true }],
   options: [],
   async * run ({ node }, { args }) {
-    yield readEntry(node.config, args[0] as string)
+    yield await readEntry(node.config, args[0] as string)
+  },
+  async * fromConfig (config, { args }) {
+    yield await readEntry(config, args[0] as string)
   },
   text: value => asText(value.Value)
 })
@@ -111,6 +124,7 @@ export const configProfileApply = valuesCommand<ProfileResult>({
   async * run ({ node }, { args }) {
     const name = args[0] as string
     if (!isProfileName(name)) throw new UsageError(`unknown profile "${name}" (one of ${profileNames.join(', ')})`)
+    const { applyProfile } = await import('../../config/config.js')
     await node.repo.saveConfig(applyProfile(node.config, name))
     yield { Profile: name }
   },

@@ -1,7 +1,4 @@
 import { UsageError } from '../errors.js'
-import { parseCid } from '../content/content-path.js'
-import { withoutGc } from '../pins/gc-lock.js'
-import { addPin } from '../pins/pins.js'
 import { bytesCommand, valuesCommand } from './command.js'
 import type { CID } from 'multiformats/cid'
 
@@ -21,7 +18,11 @@ export const dagImport = valuesCommand<DagImportValue>({
   ],
   async * run ({ node, signal }, { inputs, options }) {
     if (inputs == null) throw new UsageError('nothing to import: give a CAR file, or - for stdin')
-    const { importCar } = await import('../car/car-import.js')
+    const [{ importCar }, { withoutGc }, { addPin }] = await Promise.all([
+      import('../car/car-import.js'),
+      import('../pins/gc-lock.js'),
+      import('../pins/pins.js')
+    ])
     const pinRoots = options['pin-roots'] !== false
     const roots: CID[] = []
     let blocks = 0
@@ -70,8 +71,8 @@ export const dagExport = bytesCommand({
     { name: 'output', short: 'o', type: 'string', description: 'write the CAR to this file instead of stdout' }
   ],
   async * run ({ node, signal }, { args }) {
+    const [{ parseCid }, { exportCar }] = await Promise.all([import('../content/content-path.js'), import('../car/car-export.js')])
     const root = parseCid(args[0] as string)
-    const { exportCar } = await import('../car/car-export.js')
     yield * exportCar(node, root, { signal })
   }
 })

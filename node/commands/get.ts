@@ -1,4 +1,3 @@
-import { parseContentPath } from '../content/content-path.js'
 import { treeCommand } from './command.js'
 
 export const get = treeCommand({
@@ -11,8 +10,8 @@ export const get = treeCommand({
     { name: 'progress', short: 'p', type: 'boolean', tristate: true, description: 'progress bar (default on a terminal)' }
   ],
   async * run ({ node, signal }, { args }) {
+    const [{ parseContentPath }, { exportTree }] = await Promise.all([import('../content/content-path.js'), import('../unixfs/export-tree.js')])
     const path = parseContentPath(args[0] as string)
-    const { exportTree } = await import('../unixfs/export-tree.js')
     yield * exportTree(node, path, { signal })
   }
 })

@@ -1,8 +1,6 @@
 import { valuesCommand } from './command.js'
-import { publicKeyToProtobuf } from '@libp2p/crypto/keys'
-import { loadPrivateKey } from '../repo/identity.js'
 import { agentVersion } from '../version.js'
-import type { CairnNode } from '../node.js'
+import type { Config } from '../../config/config.js'
 
 /** Kubo's `id` output shape. */
 export interface IdResult {
@@ -13,10 +11,14 @@ export interface IdResult {
   Protocols: string[]
 }
 
-/** The node's identity, and its listen addresses and protocols when online. */
-export function nodeIdentity (node: CairnNode): IdResult {
+/** What `id` reads of a running libp2p. */
+interface Listening { getMultiaddrs(): Array<{ toString(): string }>, getProtocols(): string[] }
+
+/** The node's identity from its config, and its listen addresses and protocols when online. */
+export async function nodeIdentity (node: { config: Config, helia?: unknown }): Promise<IdResult> {
+  const [{ publicKeyToProtobuf }, { loadPrivateKey }] = await Promise.all([import('@libp2p/crypto/keys'), import('../repo/identity.js')])
   const key = loadPrivateKey(node.config.Identity)
-  const libp2p = (node.helia as { libp2p?: { getMultiaddrs(): Array<{ toString(): string }>, getProtocols(): string[] } }).libp2p
+  const libp2p = (node.helia as { libp2p?: Listening } | undefined)?.libp2p
   return {
     ID: node.config.Identity.PeerID,
     PublicKey: Buffer.from(publicKeyToProtobuf(key.publicKey)).toString('base64'),
@@ -34,7 +36,10 @@ export const id = valuesCommand<IdResult>({
     { name: 'format', short: 'f', type: 'string', description: 'print only this field template, e.g. "<id>"' }
   ],
   async * run ({ node }) {
-    yield nodeIdentity(node)
+    yield await nodeIdentity(node)
+  },
+  async * fromConfig (config) {
+    yield await nodeIdentity({ config })
   },
   text (value, options) {
     if (typeof options.format === 'string') {

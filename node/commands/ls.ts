@@ -1,4 +1,3 @@
-import { parseContentPath } from '../content/content-path.js'
 import { valuesCommand } from './command.js'
 import type { LsLink } from '../unixfs/list-directory.js'
 
@@ -24,8 +23,8 @@ export const ls = valuesCommand<LsObject>({
     { name: 'resolve-type', type: 'boolean', default: true, description: 'resolve each entry\'s type (reads one block per dag-pb child)' }
   ],
   async * run ({ node, signal }, { args, options }) {
+    const [{ parseContentPath }, { listDirectory }] = await Promise.all([import('../content/content-path.js'), import('../unixfs/list-directory.js')])
     const path = parseContentPath(args[0] as string)
-    const { listDirectory } = await import('../unixfs/list-directory.js')
     const hash = args[0] as string
     let listed = false
     for await (const link of listDirectory(node, path, { signal, size: options.size !== false, resolveType: options['resolve-type'] !== false })) {

@@ -1,6 +1,6 @@
 import { extractPublicKeyFromIPNSRecord } from 'ipns'
 import { peerIdFromPublicKey } from '@libp2p/peer-id'
-import { parseDuration } from '../../config/config.js'
+import { parseDuration } from '../../config/duration.js'
 import { UsageError } from '../errors.js'
 import { parseContentPath } from '../content/content-path.js'
 import { resolvePath } from '../content/resolve.js'

@@ -1,8 +1,6 @@
 import { CorruptBlockError, NotPinnedError, UsageError } from '../errors.js'
-import { parseCid } from '../content/content-path.js'
-import { addPin, findIndirect, indirectPins, listPins, pinOf, removePin, verifyPins, type PinVerifyResult } from '../pins/pins.js'
-import { blockKey } from '../repo/block-files.js'
 import { valuesCommand, type Options } from './command.js'
+import type { PinVerifyResult } from '../pins/pins.js'
 import type { CairnNode } from '../node.js'
 
 /** Kubo's `pin add` / `pin rm` answer: the CIDs pinned or unpinned. */
@@ -35,6 +33,8 @@ export const pinAdd = valuesCommand<PinsResult | PinProgress>({
     { name: 'progress', type: 'boolean', description: 'report the number of blocks walked' }
   ],
   async * run ({ node, signal }, { args, options }) {
+    const { parseCid } = await import('../content/content-path.js')
+    const { addPin } = await import('../pins/pins.js')
     const cids = args.map(parseCid)
     const recursive = options.recursive !== false
     for (const cid of cids) {
@@ -66,6 +66,8 @@ export const pinRm = valuesCommand<PinsResult>({
   args: [{ name: 'cid', description: 'pinned CIDs', required: true, variadic: true }],
   options: [],
   async * run ({ node, signal }, { args }) {
+    const { parseCid } = await import('../content/content-path.js')
+    const { removePin } = await import('../pins/pins.js')
     const cids = args.map(parseCid)
     for (const cid of cids) {
       await removePin(node, cid, signal)
@@ -77,6 +79,11 @@ export const pinRm = valuesCommand<PinsResult>({
 
 /** The lines of `pin ls`, one per pin. */
 async function * pinLines (node: CairnNode, signal: AbortSignal, args: string[], options: Options): AsyncGenerator<PinLsEntry> {
+  const [{ parseCid }, { findIndirect, indirectPins, listPins, pinOf }, { blockKey }] = await Promise.all([
+    import('../content/content-path.js'),
+    import('../pins/pins.js'),
+    import('../repo/block-files.js')
+  ])
   const type = typeof options.type === 'string' ? options.type : 'all'
   if (!(pinTypes as readonly string[]).includes(type)) {
     throw new UsageError(`invalid --type "${type}" (one of ${pinTypes.join(', ')})`)
@@ -149,6 +156,7 @@ export const pinVerify = valuesCommand<PinVerifyResult>({
     { name: 'quiet', short: 'q', type: 'boolean', description: 'print only the CIDs of broken pins' }
   ],
   async * run ({ node, signal }) {
+    const { verifyPins } = await import('../pins/pins.js')
     let broken = 0
     for await (const result of verifyPins(node, signal)) {
       if (!result.Ok) broken++
@@ -174,6 +182,8 @@ export const pinUpdate = valuesCommand<PinsResult>({
     { name: 'unpin', type: 'boolean', default: true, description: 'remove the old pin (--unpin=false keeps it)' }
   ],
   async * run ({ node, signal }, { args, options }) {
+    const { parseCid } = await import('../content/content-path.js')
+    const { addPin, pinOf, removePin } = await import('../pins/pins.js')
     const from = parseCid(args[0] as string)
     const to = parseCid(args[1] as string)
     const old = await pinOf(node, from, signal)

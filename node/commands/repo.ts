@@ -1,9 +1,6 @@
 import { CorruptBlockError } from '../errors.js'
-import { collectGarbage } from '../pins/gc.js'
-import { blockCid } from '../repo/block-files.js'
-import { repoStat, type RepoStat } from '../repo/stat.js'
-import { checkBlockFiles } from '../repo/verify.js'
 import { valuesCommand } from './command.js'
+import type { RepoStat } from '../repo/stat.js'
 
 /** One `repo gc` value: a removed block (Kubo's `{Key}` shape), then a closing summary. */
 export type GcValue =
@@ -18,6 +15,7 @@ export const repoGc = valuesCommand<GcValue>({
     { name: 'quiet', short: 'q', type: 'boolean', description: 'print nothing but errors' }
   ],
   async * run ({ node, signal }) {
+    const { collectGarbage } = await import('../pins/gc.js')
     let removed = 0
     let freed = 0
     for await (const removal of collectGarbage(node, signal)) {
@@ -44,6 +42,7 @@ export const repoStatCommand = valuesCommand<RepoStat>({
     { name: 'size-only', short: 's', type: 'boolean', description: 'only RepoSize and StorageMax' }
   ],
   async * run ({ node }) {
+    const { repoStat } = await import('../repo/stat.js')
     yield await repoStat(node.repo)
   },
   text (value, options) {
@@ -75,6 +74,7 @@ export const repoVerify = valuesCommand<RepoVerifyValue>({
   args: [],
   options: [],
   async * run ({ node, signal }) {
+    const [{ blockCid }, { checkBlockFiles }] = await Promise.all([import('../repo/block-files.js'), import('../repo/verify.js')])
     let checked = 0
     let corrupt = 0
     for await (const { file, problem } of checkBlockFiles(node.repo.paths.blocks, signal)) {

@@ -1,7 +1,5 @@
 import { ConfigError, NotFoundError, OfflineError, UsageError } from '../errors.js'
-import { parseCid } from '../content/content-path.js'
-import { localDagBlocks } from '../network/dag-blocks.js'
-import { requireNetwork } from '../network/services.js'
+import { requireNetwork } from '../network/require-network.js'
 import { bytesCommand, valuesCommand } from './command.js'
 import { readSmallInput } from './key.js'
 import type { CID } from 'multiformats/cid'
@@ -40,6 +38,7 @@ export const routingFindProvs = valuesCommand<ProviderResult>({
     { name: 'num-providers', short: 'n', type: 'number', default: 20, description: 'stop after this many providers' }
   ],
   async * run ({ node, signal }, { args, options }) {
+    const { parseCid } = await import('../content/content-path.js')
     const cid = parseCid(args[0] as string)
     const libp2p = requireNetwork(node, 'routing findprovs').libp2p
     requirePeers(libp2p, 'routing findprovs')
@@ -67,6 +66,7 @@ export const routingProvide = valuesCommand<ProvideResult>({
     { name: 'recursive', short: 'r', type: 'boolean', description: 'announce every local block of each DAG' }
   ],
   async * run ({ node, signal }, { args, options }) {
+    const { parseCid } = await import('../content/content-path.js')
     const cids = args.map(parseCid)
     const libp2p = requireNetwork(node, 'routing provide').libp2p
     for (const cid of cids) {
@@ -75,6 +75,7 @@ export const routingProvide = valuesCommand<ProvideResult>({
       }
     }
     requirePeers(libp2p, 'routing provide')
+    const { localDagBlocks } = await import('../network/dag-blocks.js')
     for (const cid of cids) {
       const blocks: AsyncIterable<CID> | CID[] = options.recursive === true
         ? localDagBlocks(node.repo.blockstore, cid, { signal })

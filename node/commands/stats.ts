@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js'
-import { requireNetwork } from '../network/services.js'
+import { requireNetwork } from '../network/require-network.js'
 import { valuesCommand } from './command.js'
 import type { BitswapStats, PeerLedger } from '../network/bitswap-ledger.js'
 

@@ -1,6 +1,7 @@
 import { exporter, walkPath, type PathEntry, type UnixFSEntry } from 'ipfs-unixfs-exporter'
 import { BlockNotLocalError, InvalidPathError, NotFoundError, NotUnixfsError, TimeoutError } from '../errors.js'
 import { formatContentPath, type ContentPath } from './content-path.js'
+import { DirectoryCache } from './directory-cache.js'
 import type { CairnNode } from '../node.js'
 import type { CID } from 'multiformats/cid'
 
@@ -24,6 +25,15 @@ export interface Resolved {
  */
 export async function resolvePath (node: CairnNode, path: ContentPath, options: ReadOptions = {}): Promise<Resolved> {
   const opts = exporterOptions(node, options)
+  try {
+    const roots = await throughPlainDirectories(node, path, opts)
+    if (roots != null) {
+      const cid = roots[roots.length - 1] as CID
+      return { entry: await exporter(cid, node.helia.blockstore, opts), roots }
+    }
+  } catch (err) {
+    throw translateReadError(err, path)
+  }
   const target = [path.root.toString(), ...path.segments].join('/')
   try {
     let last: PathEntry | undefined
@@ -38,6 +48,32 @@ export async function resolvePath (node: CairnNode, path: ContentPath, options: 
   } catch (err) {
     throw translateReadError(err, path)
   }
+}
+
+/** Decoded directories per blockstore, 8 MiB of directory blocks each. */
+const directoryCaches = new WeakMap<object, DirectoryCache>()
+const directoryCacheBytes = 8 * 1024 * 1024
+
+/**
+ * The CIDs along `path` when every step but the last is a plain UnixFS directory that
+ * has the next name (as walkPath gives them as roots); undefined otherwise (a HAMT, a
+ * missing name, a path into a file), for walkPath to resolve or to report.
+ */
+async function throughPlainDirectories (node: CairnNode, path: ContentPath, opts: { signal?: AbortSignal, offline?: boolean }): Promise<CID[] | undefined> {
+  const store = node.helia.blockstore
+  let cache = directoryCaches.get(store)
+  if (cache == null) {
+    cache = new DirectoryCache(directoryCacheBytes)
+    directoryCaches.set(store, cache)
+  }
+  const roots = [path.root]
+  for (const segment of path.segments) {
+    const links = await cache.links(store, roots[roots.length - 1] as CID, opts)
+    const next = links?.get(segment)
+    if (next == null) return undefined
+    roots.push(next)
+  }
+  return roots
 }
 
 /** The entry at a CID with no path (cheaper than a walk). */

@@ -1,7 +1,7 @@
 import { createIPNSRecord, marshalIPNSRecord } from 'ipns'
 import { peerIdFromMultihash, peerIdFromPrivateKey } from '@libp2p/peer-id'
 import * as Digest from 'multiformats/hashes/digest'
-import { parseDuration } from '../../config/config.js'
+import { parseDuration } from '../../config/duration.js'
 import { InvalidPathError, NameLoopError, NotFoundError, OfflineError } from '../errors.js'
 import { dnsClient, readDnslink } from './dnslink.js'
 import { ipnsNameOfPeer, isDomainName, parseIpnsName, type IpnsName } from './ipns-name.js'

@@ -1,4 +1,4 @@
-import { parseDuration } from '../../config/config.js'
+import { parseDuration } from '../../config/duration.js'
 import { createNode, type CairnNode } from '../node.js'
 import { denylistFor } from '../denylist/index.js'
 import { agentVersion } from '../version.js'

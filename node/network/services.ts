@@ -1,4 +1,3 @@
-import { OfflineError } from '../errors.js'
 import { localDagBlocks } from './dag-blocks.js'
 import { BitswapLedger, type BitswapStats } from './bitswap-ledger.js'
 import { bitswapEngine } from './fetch.js'
@@ -177,12 +176,4 @@ export class NetworkServices {
     if (this.helia == null) throw new Error('the network services have not started')
     return this.helia
   }
-}
-
-/** The node's network services, or ERR_OFFLINE when the node runs without a network. */
-export function requireNetwork (node: { network?: NetworkServices | undefined }, what: string): NetworkServices {
-  if (node.network == null) {
-    throw new OfflineError(`${what} needs the network: start the daemon (cairn daemon) first`)
-  }
-  return node.network
 }

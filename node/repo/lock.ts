@@ -69,6 +69,24 @@ export async function acquireLock (path: string, options: AcquireLockOptions = {
   }
 }
 
+/**
+ * True when another holder has the lock at `path` right now (a probe: it takes the lock
+ * for an instant when it is free, and creates no file).
+ */
+export async function isLockHeld (path: string): Promise<boolean> {
+  let handle: FileHandle
+  try {
+    handle = await open(path, constants.O_RDWR)
+  } catch {
+    return false
+  }
+  try {
+    return !tryLock(handle.fd)
+  } finally {
+    await handle.close()
+  }
+}
+
 /** Opens (creating) the lock file and locks it; undefined when another process holds it. */
 async function tryLockFile (path: string): Promise<FileHandle | undefined> {
   while (true) {

@@ -1,12 +1,12 @@
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
-import { FsBlockstore } from 'blockstore-fs'
-import { LevelDatastore } from 'datastore-level'
 import { applyProfile, defaultConfig, validateConfig, type Config } from '../../config/config.js'
 import { ConfigError, RepoExistsError, RepoMissingError } from '../errors.js'
 import { createIdentity, loadPrivateKey } from './identity.js'
 import { acquireLock, type AcquireLockOptions, type RepoLock } from './lock.js'
 import { repoPaths, type RepoPaths } from './paths.js'
 import type { ProfileName } from '../../config/profiles.js'
+import type { FsBlockstore } from 'blockstore-fs'
+import type { LevelDatastore } from 'datastore-level'
 
 /** An open repo: its config, its stores, and the lock that keeps other processes out. */
 export interface Repo {
@@ -72,6 +72,8 @@ export async function readConfig (root: string): Promise<Config> {
 export async function openRepo (root: string, lock: AcquireLockOptions = {}): Promise<Repo> {
   const paths = repoPaths(root)
   let config = await readConfig(root)
+  // loaded here: reading the config alone (readConfig) needs neither store
+  const [{ FsBlockstore }, { LevelDatastore }] = await Promise.all([import('blockstore-fs'), import('datastore-level')])
   const held: RepoLock = await acquireLock(paths.lock, lock)
   try {
     await rm(paths.api, { force: true })

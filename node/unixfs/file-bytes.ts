@@ -6,8 +6,17 @@ import { readWholeBlock, type PieceSource } from './whole-blocks.js'
 import type { AbortOptions } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 
-/** How many sibling blocks are read ahead of the one being yielded (per DAG level). */
-const readAhead = 4
+/** How many sibling blocks are read ahead of the one being yielded (per DAG level), at first. */
+const readAheadStart = 4
+/**
+ * The most sibling blocks in flight per DAG level. The window doubles up to this while
+ * the reader keeps waiting for blocks read ahead: a fetch from peers is latency bound,
+ * and 4 blocks in flight left both peers idle a third of the time; reads from the local
+ * disk seldom wait that long and keep the small window (and memory).
+ */
+const readAheadMax = 32
+/** A wait longer than this (ms) for a block already asked for: the reads are latency bound. */
+const slowReadMs = 4
 
 /** Options for {@link readFileBytes}. */
 export interface FileBytesOptions extends AbortOptions {
@@ -60,8 +69,9 @@ async function * walk (store: PieceSource, node: dagPb.PBNode | Uint8Array, posi
   }
   const reads: Array<Promise<Uint8Array>> = []
   let next = 0
+  let window = readAheadStart
   const readMore = (): void => {
-    while (reads.length < readAhead && next < wanted.length) {
+    while (reads.length < window && next < wanted.length) {
       const read = readWholeBlock(store, (wanted[next] as { cid: CID }).cid, options)
       read.catch(() => {}) // reported when its turn comes
       reads.push(read)
@@ -70,7 +80,9 @@ async function * walk (store: PieceSource, node: dagPb.PBNode | Uint8Array, posi
   }
   for (const child of wanted) {
     readMore()
+    const asked = performance.now()
     const block = await (reads.shift() as Promise<Uint8Array>)
+    if (window < readAheadMax && performance.now() - asked > slowReadMs) window = Math.min(readAheadMax, window * 2)
     readMore()
     if (child.cid.code === dagPb.code) {
       yield * walk(store, dagPb.decode(block), child.position, start, end, options)

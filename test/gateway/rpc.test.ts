@@ -47,7 +47,7 @@ test('id answers Kubo\'s shape as NDJSON with Kubo\'s stream headers', async t =
   t.regex(res.headers.get('trailer') ?? '', /X-Stream-Error/)
   const body = await res.text()
   t.true(body.endsWith('\n'))
-  t.deepEqual(JSON.parse(body), JSON.parse(JSON.stringify(nodeIdentity(shared.node))))
+  t.deepEqual(JSON.parse(body), JSON.parse(JSON.stringify(await nodeIdentity(shared.node))))
   t.deepEqual(Object.keys(JSON.parse(body) as object), ['ID', 'PublicKey', 'Addresses', 'AgentVersion', 'Protocols'])
 })
 

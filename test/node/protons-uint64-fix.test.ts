@@ -1,6 +1,9 @@
-import '../../node/polyfill.js'
 import test from 'ava'
 import { UnixFS } from 'ipfs-unixfs'
+import { fixProtonsUint64 } from '../../node/protons-uint64-fix.js'
+
+// what createNode does before any node encodes
+test.before(fixProtonsUint64)
 
 test('a 2 GiB UnixFS root encodes filesize and blocksizes as correct varints', t => {
   const file = new UnixFS({ type: 'file' })
