@@ -2,7 +2,6 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { parseDuration } from '../config/duration.js'
 import { resolvePath } from '../node/content/resolve.js'
 import { InvalidPathError, NotCachedError, NotFoundError, NotUnixfsError } from '../node/errors.js'
-import { denylistFor } from '../node/denylist/index.js'
 import { hasBlock } from '../node/blocks.js'
 import { parseUrlPath, readOptions, type ContentRequest, type NamedRequest } from './content-request.js'
 import { serveIpns, subdomainName } from './ipns-route.js'
@@ -115,7 +114,7 @@ function protocolOf (req: Request): string {
 }
 
 async function serveContent (node: CairnNode, req: Request, res: Response, parsed: ReturnType<typeof parseUrlPath>, url: { search: string, searchParams: URLSearchParams }, subdomain: boolean, name?: NamedRequest): Promise<void> {
-  const denylist = denylistFor(node.repo.paths.denylists)
+  const denylist = node.denylist
   const onlyIfCached = /(^|,)\s*only-if-cached\s*(,|$)/i.test(req.get('Cache-Control') ?? '')
   const ctx: ContentRequest = {
     node,

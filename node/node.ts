@@ -4,6 +4,9 @@ import type { CID } from 'multiformats/cid'
 import type { Repo } from './repo/repo.js'
 import type { Config } from '../config/config.js'
 import type { NetworkServices } from './network/services.js'
+import type { Denylist } from './denylist/denylist.js'
+import { openDenylist } from './denylist/denylist.js'
+import { createGcLock, type GcLock } from './pins/gc-lock.js'
 import { Names } from './names/names.js'
 import { Keystore } from './names/keystore.js'
 import { loadPrivateKey } from './repo/identity.js'
@@ -26,6 +29,10 @@ export interface CairnNode {
   readonly network?: NetworkServices
   /** Keys, IPNS records and DNSLink (node/names). */
   readonly names: Names
+  /** Held shared by writes that end in a pin, exclusively by GC (node/pins/gc-lock). */
+  readonly gcLock: GcLock
+  /** The repo's denylists: blocked content is neither served, fetched nor announced. */
+  readonly denylist: Denylist
   stop(): Promise<void>
 }
 
@@ -37,6 +44,8 @@ export interface CreateNodeOptions {
   announce?: (cids: CID[]) => void
   /** Background network services: started after Helia, stopped before it. */
   services?: NetworkServices
+  /** The denylist the network parts already use; one is opened on the repo's folder otherwise. */
+  denylist?: Denylist
 }
 
 /**
@@ -85,6 +94,8 @@ export async function createNode (repo: Repo, options: CreateNodeOptions = {}): 
     },
     ...(options.services != null ? { network: options.services } : {}),
     names,
+    gcLock: createGcLock(),
+    denylist: options.denylist ?? openDenylist(repo.paths.denylists),
     async stop () {
       names.stop()
       await options.services?.stop()

@@ -1,6 +1,5 @@
 import { UsageError } from '../errors.js'
 import { importProfile } from '../unixfs/import-options.js'
-import { gcLock } from '../pins/gc-lock.js'
 import { valuesCommand } from './command.js'
 import type { AddedEntry, AddProgress } from '../unixfs/importer.js'
 import type { CID } from 'multiformats/cid'
@@ -48,7 +47,7 @@ export const add = valuesCommand<AddValue>({
     let pending: AddedEntry | undefined
     // as `withoutGc`, held across the yields: a daemon's GC waits from the first block
     // written until the roots are pinned (an interrupted add leaves no pin)
-    const releaseGc = onlyHash ? undefined : await gcLock(node).shared()
+    const releaseGc = onlyHash ? undefined : await node.gcLock.shared()
     try {
       const events = importEntries(inputs, blockstore, profile, { signal, progress: options.progress === true })
       for await (const event of events) {

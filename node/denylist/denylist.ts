@@ -180,19 +180,12 @@ function legacyHash (text: string): string {
   return sha256(text).toString('hex')
 }
 
-const shared = new Map<string, Denylist>()
-
 /**
- * The one {@link Denylist} of a folder in this process (gateway and node share it), e.g.
- * `denylistFor(node.repo.paths.denylists)`.
+ * The denylist of a repo's `denylists` folder, reporting bad lines as process warnings:
+ * one per node (its `denylist` component), shared by the gateway, fetch and provide.
  */
-export function denylistFor (dir: string): Denylist {
-  let list = shared.get(dir)
-  if (list == null) {
-    list = new Denylist(dir, {
-      onError: (file, line, message) => { process.emitWarning(`denylist ${file}:${line}: ${message}`) }
-    })
-    shared.set(dir, list)
-  }
-  return list
+export function openDenylist (dir: string): Denylist {
+  return new Denylist(dir, {
+    onError: (file, line, message) => { process.emitWarning(`denylist ${file}:${line}: ${message}`) }
+  })
 }

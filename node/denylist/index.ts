@@ -1,2 +1,2 @@
-export { Denylist, denylistFor, type BlockVerdict, type DenylistOptions } from './denylist.js'
+export { Denylist, openDenylist, type BlockVerdict, type DenylistOptions } from './denylist.js'
 export { parseDenylist, multihashKey, defaultBlockedStatus, type DenyRule, type ParsedDenylist } from './parse.js'

@@ -1,6 +1,6 @@
 import { parseDuration } from '../../config/duration.js'
 import { createNode, type CairnNode } from '../node.js'
-import { denylistFor } from '../denylist/index.js'
+import { openDenylist } from '../denylist/index.js'
 import { agentVersion } from '../version.js'
 import { loadPrivateKey } from '../repo/identity.js'
 import { fetchMixin } from './fetch.js'
@@ -27,7 +27,7 @@ export async function createOnlineNode (repo: Repo, options: OnlineNodeOptions =
   const config = repo.config
   const swarmKey = await readSwarmKey(repo.paths.swarmKey)
   // the gateway's denylist: blocked content is neither fetched, served to peers nor announced
-  const denylist = denylistFor(repo.paths.denylists)
+  const denylist = openDenylist(repo.paths.denylists)
   const services = new NetworkServices(repo.blockstore, {
     denylist,
     provide: config.Provide.Enabled && config.Routing.Type !== 'none',
@@ -55,7 +55,7 @@ export async function createOnlineNode (repo: Repo, options: OnlineNodeOptions =
     online.addMixin(fetchMixin({ timeout: services.options.fetchTimeout, timeoutText: config.Fetch.Timeout, ledger: services.ledger, denylist }))
     return online
   }
-  const node = await createNode(repo, { network, announce: cids => { services.announce(cids) }, services })
+  const node = await createNode(repo, { network, announce: cids => { services.announce(cids) }, services, denylist })
   dialBootstrap(services.libp2p, config.Bootstrap)
   return node
 }

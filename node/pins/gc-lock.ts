@@ -11,6 +11,23 @@ export interface GcLock {
   shared(): Promise<() => void>
   /** Waits for every shared holder and any GC to finish, then holds the lock alone. */
   exclusive(): Promise<() => void>
+  /** Who holds and who waits for the lock now (for status and for tests that wait on it). */
+  state(): GcLockState
+}
+
+/** A snapshot of a {@link GcLock}. */
+export interface GcLockState {
+  /** Holders of the shared lock (imports, adds, pins under way). */
+  shared: number
+  /** True while a GC holds the lock. */
+  exclusive: boolean
+  /** Callers waiting for the lock, shared or exclusive. */
+  waiting: number
+}
+
+/** Creates the GC lock of one open repo (a node's `gcLock` component). */
+export function createGcLock (): GcLock {
+  return new ReadWriteLock()
 }
 
 class ReadWriteLock implements GcLock {
@@ -30,6 +47,10 @@ class ReadWriteLock implements GcLock {
     return this.#releaser(() => { this.#writing = false })
   }
 
+  state (): GcLockState {
+    return { shared: this.#readers, exclusive: this.#writing, waiting: this.#waiting.length }
+  }
+
   async #wait (): Promise<void> {
     await new Promise<void>(resolve => this.#waiting.push(resolve))
   }
@@ -47,22 +68,9 @@ class ReadWriteLock implements GcLock {
   }
 }
 
-const locks = new WeakMap<object, GcLock>()
-
-/** The GC lock of a node's blockstore (one per open repo). */
-export function gcLock (node: CairnNode): GcLock {
-  const key = node.repo.blockstore
-  let lock = locks.get(key)
-  if (lock == null) {
-    lock = new ReadWriteLock()
-    locks.set(key, lock)
-  }
-  return lock
-}
-
 /** Runs `fn` holding the node's GC lock shared: a GC waits until it is done. */
 export async function withoutGc<T> (node: CairnNode, fn: () => Promise<T>): Promise<T> {
-  const release = await gcLock(node).shared()
+  const release = await node.gcLock.shared()
   try {
     return await fn()
   } finally {

@@ -1,6 +1,5 @@
 import { rm, stat } from 'node:fs/promises'
 import { blockCid, blockFiles, tempFiles } from '../repo/block-files.js'
-import { gcLock } from './gc-lock.js'
 import { pinnedBlockKeys } from './pins.js'
 import type { CairnNode } from '../node.js'
 import type { CID } from 'multiformats/cid'
@@ -15,13 +14,13 @@ interface Lockable { lock?: { writeLock(): Promise<() => void> } }
 /**
  * Deletes every block no pin keeps, and the temp files of interrupted writes. Blocks kept
  * are found by walking the pins themselves (not Helia's per-block counters, which an
- * interrupted pin can leave behind). Holds the node's GC lock (see {@link gcLock}) and
+ * interrupted pin can leave behind). Holds the node's GC lock (`node.gcLock`) and
  * Helia's block write lock while it runs, so nothing in this process writes blocks or
  * is between writing blocks and pinning them meanwhile; the repo lock keeps other
  * processes out.
  */
 export async function * collectGarbage (node: CairnNode, signal?: AbortSignal): AsyncGenerator<GcRemoval> {
-  const releaseGc = await gcLock(node).exclusive()
+  const releaseGc = await node.gcLock.exclusive()
   const release = await (node.helia.blockstore as Lockable).lock?.writeLock()
   try {
     const keep = await pinnedBlockKeys(node, signal)

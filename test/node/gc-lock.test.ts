@@ -1,43 +1,79 @@
 import test from 'ava'
 import { createReadStream } from 'node:fs'
-import { setTimeout as sleep } from 'node:timers/promises'
+import { readFile } from 'node:fs/promises'
 import { importCar } from '../../node/car/car-import.js'
+import { dagImport } from '../../node/commands/dag.js'
+import { pinAdd } from '../../node/commands/pin.js'
 import { collectGarbage, type GcRemoval } from '../../node/pins/gc.js'
-import { withoutGc } from '../../node/pins/gc-lock.js'
-import { addPin, verifyPins } from '../../node/pins/pins.js'
+import { verifyPins } from '../../node/pins/pins.js'
 import { fixturePath, tempNode } from '../helpers/fixtures.js'
+import { pbBlock, rawBlock } from '../helpers/hostile-dags.js'
+import { startNode, waitFor } from '../helpers/nodes.js'
+import type { CairnNode } from '../../node/node.js'
+import type { GcLockState } from '../../node/pins/gc-lock.js'
 
 const dirCar = fixturePath('path_gateway_unixfs/dir-with-files.car')
 
-async function gcAll (node: Parameters<typeof collectGarbage>[0]): Promise<GcRemoval[]> {
+async function gcAll (node: CairnNode): Promise<GcRemoval[]> {
   const removed: GcRemoval[] = []
   for await (const removal of collectGarbage(node)) removed.push(removal)
   return removed
 }
 
-test('GC in the same node waits for an import that has written its blocks but not pinned them yet', async t => {
+async function drain (values: AsyncIterable<unknown>): Promise<void> {
+  for await (const _ of values);
+}
+
+/** Starts GC and returns it once it waits for the lock (the lock's state says so, no timer). */
+async function gcWaitingBehind (node: CairnNode): Promise<{ gc: Promise<GcRemoval[]>, state: GcLockState }> {
+  const gc = gcAll(node)
+  await waitFor(() => node.gcLock.state().waiting === 1, 10_000, 10)
+  return { gc, state: node.gcLock.state() }
+}
+
+test('GC waits for a dag import command that has written blocks but not pinned its roots yet', async t => {
   const { node, cleanup } = await tempNode()
   t.teardown(cleanup)
-  let letPin!: () => void
-  const mayPin = new Promise<void>(resolve => { letPin = resolve })
-  let imported!: () => void
-  const blocksWritten = new Promise<void>(resolve => { imported = resolve })
-
-  const importing = withoutGc(node, async () => {
-    const { roots } = await importCar(node, createReadStream(dirCar))
-    imported()
-    await mayPin
-    for (const root of roots) await addPin(node, root, { recursive: true })
-  })
-  await blocksWritten
-  let gcDone = false
-  const gc = gcAll(node).finally(() => { gcDone = true })
-  await sleep(300)
-  t.false(gcDone, 'GC waits while the import holds the lock')
-  letPin()
+  const car = await readFile(dirCar)
+  let letRest!: () => void
+  const rest = new Promise<void>(resolve => { letRest = resolve })
+  async function * content (): AsyncGenerator<Uint8Array> {
+    yield car.subarray(0, car.length >> 1)
+    await rest
+    yield car.subarray(car.length >> 1)
+  }
+  const importing = drain(dagImport.run({ node, signal: AbortSignal.timeout(60_000) }, { args: [], options: {}, inputs: (async function * () { yield { path: 'dir.car', content: content() } })() }))
+  // the import holds the lock shared from its start, and has written its first blocks
+  await waitFor(() => node.gcLock.state().shared === 1, 10_000, 10)
+  const { gc, state } = await gcWaitingBehind(node)
+  t.deepEqual(state, { shared: 1, exclusive: false, waiting: 1 }, 'GC waits while the import holds the lock')
+  letRest()
   await importing
   t.deepEqual(await gc, [], 'nothing is garbage once the root is pinned')
-  for await (const result of verifyPins(node)) t.true(result.Ok)
+  let verified = 0
+  for await (const result of verifyPins(node)) { t.true(result.Ok); verified++ }
+  t.is(verified, 1)
+})
+
+test('GC waits for a pin add command still fetching a block of the DAG', async t => {
+  const reader = await startNode({ configure: c => { c.Fetch.Timeout = '1m' } })
+  t.teardown(async () => { await reader.stop() })
+  const node = reader.node
+  const leaf = await rawBlock(new TextEncoder().encode('fetched later'))
+  const root = await pbBlock({ Data: new Uint8Array([8, 1]), Links: [{ Hash: leaf.cid, Name: 'leaf', Tsize: leaf.bytes.length }] })
+  await node.repo.blockstore.put(root.cid, root.bytes)
+  const pinning = drain(pinAdd.run({ node, signal: AbortSignal.timeout(60_000) }, { args: [root.cid.toString()], options: {} }))
+  await waitFor(() => node.gcLock.state().shared === 1, 10_000, 10)
+  const { gc, state } = await gcWaitingBehind(node)
+  t.deepEqual(state, { shared: 1, exclusive: false, waiting: 1 }, 'GC waits while pin add walks')
+  // the block arrives as from a peer: the pending want resolves and the pin completes
+  const putAt = Date.now()
+  await node.helia.blockstore.put(leaf.cid, leaf.bytes)
+  await pinning
+  t.log(`pin add completed ${Date.now() - putAt} ms after the block arrived`)
+  t.deepEqual(await gc, [], 'GC ran after the pin and kept both blocks')
+  t.true(await node.repo.blockstore.has(root.cid))
+  t.true(await node.repo.blockstore.has(leaf.cid))
 })
 
 test('without the lock, GC between writing blocks and pinning them would take the blocks', async t => {
