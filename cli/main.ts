@@ -1,15 +1,18 @@
 import { CommanderError } from 'commander'
-import { booleanOptionNames, buildProgram, normaliseBooleanFlags, setTreeWriter } from './program.js'
+import { commands } from '../node/commands/index.js'
+import { booleanOptionNames, buildProgram, normaliseBooleanFlags } from './program.js'
 import { EXIT_OK, EXIT_USAGE, exitCodeFor, messageFor } from './exit-codes.js'
 
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. */
 export async function main (argv: string[]): Promise<number> {
-  // the tree writer (get) loads on first use
-  setTreeWriter(async (entries, call) => { await (await import('./tree-writer.js')).writeTree(entries, call) })
-  const program = buildProgram()
+  const program = buildProgram({
+    commands,
+    // the tree writer (get) loads on first use
+    writeTree: async (entries, call) => { await (await import('./tree-writer.js')).writeTree(entries, call) }
+  })
   const debug = argv.includes('--debug')
   try {
-    await program.parseAsync(normaliseBooleanFlags(argv, booleanOptionNames()), { from: 'user' })
+    await program.parseAsync(normaliseBooleanFlags(argv, booleanOptionNames(commands)), { from: 'user' })
     return EXIT_OK
   } catch (err) {
     if (err instanceof CommanderError) {

@@ -1,5 +1,4 @@
 import { Command as Commander, InvalidArgumentError, Option } from 'commander'
-import { commands } from '../node/commands/index.js'
 import { TimeoutError, UsageError } from '../node/errors.js'
 import { parseDuration } from '../config/duration.js'
 import { resolveRepoPath } from '../node/repo/paths.js'
@@ -23,11 +22,10 @@ export interface GlobalOptions {
 /** The writer for `tree` output (get); provided by the get command's CLI side. */
 export type TreeWriter = (entries: AsyncIterable<unknown>, call: CommandCall) => Promise<void>
 
-let treeWriter: TreeWriter | undefined
-
-/** Registers how `tree` results are written to disk. */
-export function setTreeWriter (writer: TreeWriter): void {
-  treeWriter = writer
+/** What the CLI is built from: the command table and how `tree` results reach the disk. */
+export interface ProgramParts {
+  commands: readonly Command[]
+  writeTree: TreeWriter
 }
 
 const camel = (name: string): string => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
@@ -67,7 +65,7 @@ export function normaliseBooleanFlags (argv: string[], booleans: Set<string>): s
 }
 
 /** Every boolean option name in the table, for {@link normaliseBooleanFlags}. */
-export function booleanOptionNames (): Set<string> {
+export function booleanOptionNames (commands: readonly Command[]): Set<string> {
   return new Set(commands.flatMap(c => c.options.filter(o => o.type === 'boolean').map(o => o.name)))
 }
 
@@ -99,7 +97,7 @@ function ownOptions (command: Command, self: Commander): [Options, GlobalOptions
 }
 
 /** Runs one table command from parsed CLI arguments. */
-async function runCommand (command: Command, args: string[], options: Options, globals: GlobalOptions): Promise<void> {
+async function runCommand (command: Command, writeTree: TreeWriter, args: string[], options: Options, globals: GlobalOptions): Promise<void> {
   const timeoutMs = globals.timeout != null ? parseTimeout(globals.timeout) : undefined
   const call: CommandCall = { args, options }
   const fileAt = command.args.findIndex(a => a.kind === 'file')
@@ -123,8 +121,7 @@ async function runCommand (command: Command, args: string[], options: Options, g
     } else if (command.output === 'bytes') {
       await printBytes(results, typeof options.output === 'string' ? options.output : undefined)
     } else {
-      if (treeWriter == null) throw new Error('no tree writer registered')
-      await treeWriter(results, call)
+      await writeTree(results, call)
     }
   } catch (err) {
     throw controller.signal.aborted ? controller.signal.reason : err
@@ -151,7 +148,7 @@ function subcommand (parent: Commander, word: string): Commander {
 }
 
 /** Builds the whole CLI from the command table plus the CLI-only commands (init, daemon). */
-export function buildProgram (): Commander {
+export function buildProgram ({ commands, writeTree }: ProgramParts): Commander {
   const program = new Commander('cairn')
     .description('Cairn: a content-addressed storage node (IPFS) for Node.js')
     .option('--repo <dir>', 'repo path (default $CAIRN_PATH or ~/.cairn)')
@@ -175,7 +172,7 @@ export function buildProgram (): Commander {
     for (const spec of command.options) addOption(cmd, spec)
     cmd.action(async (...params: unknown[]) => {
       const self = params[params.length - 1] as Commander
-      await runCommand(command, self.args, ...ownOptions(command, self))
+      await runCommand(command, writeTree, self.args, ...ownOptions(command, self))
     })
   }
   for (const register of cliOnlyCommands) register(program)

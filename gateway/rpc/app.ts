@@ -1,5 +1,5 @@
 import express, { type Request, type Response } from 'express'
-import { findCommand } from '../../node/commands/index.js'
+import { commands, findCommand } from '../../node/commands/index.js'
 import { ClientGoneError, ForbiddenError, NotFoundError, TimeoutError, UsageError } from '../../node/errors.js'
 import { accessCheck } from './auth.js'
 import { readCall } from './call.js'
@@ -20,7 +20,7 @@ export const apiPrefix = '/api/v0'
  * other methods 405, refused credentials or browser origins 403, all with Kubo's JSON
  * error shape. A client that disconnects aborts the command.
  */
-export function createRpcApp (node: CairnNode): express.Express {
+export function createRpcApp (node: CairnNode, table: readonly Command[] = commands): express.Express {
   const app = express()
   app.disable('x-powered-by')
   app.set('etag', false)
@@ -33,7 +33,7 @@ export function createRpcApp (node: CairnNode): express.Express {
       return
     }
     const words = req.path.split('/').filter(w => w !== '')
-    const command = findCommand(words)
+    const command = findCommand(words, table)
     if (command == null) {
       sendError(res, new NotFoundError(`404 page not found: no RPC endpoint ${apiPrefix}/${words.join('/')}`), 404)
       return

@@ -5,6 +5,7 @@ import { createRpcApp } from './app.js'
 import { createLimitedServer } from '../http-server.js'
 import type { AddressInfo } from 'node:net'
 import type { CairnNode } from '../../node/node.js'
+import type { Command } from '../../node/commands/command.js'
 
 /** A running RPC API server. */
 export interface RpcServer {
@@ -17,13 +18,13 @@ export interface RpcServer {
 }
 
 /**
- * Serves {@link createRpcApp} on a TCP multiaddr such as `/ip4/127.0.0.1/tcp/5001`
+ * Serves {@link createRpcApp} (with the whole command table, or `table`) on a TCP multiaddr such as `/ip4/127.0.0.1/tcp/5001`
  * (port 0 picks a free port; the bound one is in the result), with the header and idle
  * timeouts of the `API` config.
  */
-export async function startRpcServer (node: CairnNode, listen: string): Promise<RpcServer> {
+export async function startRpcServer (node: CairnNode, listen: string, table?: readonly Command[]): Promise<RpcServer> {
   const address = parseTcpMultiaddr(listen)
-  const { server, close } = createLimitedServer(createRpcApp(node), {
+  const { server, close } = createLimitedServer(createRpcApp(node, table), {
     headersTimeoutMs: parseDuration(node.config.API.HeadersTimeout),
     idleTimeoutMs: parseDuration(node.config.API.IdleTimeout),
     // long argument lists (`pin add` of many CIDs) travel in the query: allow 1 MiB of head, as Go's default

@@ -63,8 +63,8 @@ export const commands: Command[] = [
   configProfileApply
 ]
 
-/** Finds a command by its words (`['pin', 'add']`). */
-export function findCommand (path: readonly string[]): Command | undefined {
+/** Finds a command by its words (`['pin', 'add']`) in `table` (default: the whole table). */
+export function findCommand (path: readonly string[], table: readonly Command[] = commands): Command | undefined {
   const key = path.join('/')
-  return commands.find(c => c.path.join('/') === key)
+  return table.find(c => c.path.join('/') === key)
 }

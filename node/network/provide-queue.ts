@@ -27,6 +27,8 @@ export interface ProvideQueueStats {
   skipped: number
   /** Mean duration of a successful provide, in ms. */
   avgProvideMs: number
+  /** True while the worker waits for `ready` (the node has no peer yet) before a batch. */
+  waitingUntilReady: boolean
   lastProvidedAt?: Date
 }
 
@@ -44,6 +46,7 @@ export class ProvideQueue {
   private readonly pending = new Map<string, CID>()
   private controller = new AbortController()
   private running = false
+  private waitingUntilReady = false
   private worker: Promise<void> | undefined
   private idleWaiters: Array<() => void> = []
   private provided = 0
@@ -96,6 +99,7 @@ export class ProvideQueue {
       failed: this.failed,
       skipped: this.skipped,
       avgProvideMs: this.provided > 0 ? Math.round(this.totalMs / this.provided) : 0,
+      waitingUntilReady: this.waitingUntilReady,
       ...(this.lastProvidedAt != null ? { lastProvidedAt: this.lastProvidedAt } : {})
     }
   }
@@ -118,10 +122,13 @@ export class ProvideQueue {
   private async drain (): Promise<void> {
     while (this.running && this.pending.size > 0) {
       if (this.ready != null) {
+        this.waitingUntilReady = true
         try {
           await this.ready(this.controller.signal)
         } catch {
           return
+        } finally {
+          this.waitingUntilReady = false
         }
       }
       const batch: CID[] = []

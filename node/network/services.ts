@@ -44,6 +44,7 @@ export class NetworkServices {
   private helia: Helia | undefined
   private readonly blockstore: Blockstore
   private walks = new AbortController()
+  private readonly announceWalks = new Set<Promise<void>>()
 
   constructor (blockstore: Blockstore, options: NetworkServicesOptions) {
     this.options = options
@@ -122,7 +123,7 @@ export class NetworkServices {
     if (strategy === 'all') this.provideQueue.add(cids)
     const helia = this.helia
     const signal = this.walks.signal
-    void (async () => {
+    const walk = (async () => {
       for (const root of cids) {
         let depth = Infinity
         if (strategy !== 'all') {
@@ -140,6 +141,13 @@ export class NetworkServices {
         this.provideQueue.add(batch)
       }
     })().catch(() => {})
+    this.announceWalks.add(walk)
+    void walk.finally(() => { this.announceWalks.delete(walk) })
+  }
+
+  /** Resolves once every announce made so far has queued what its strategy covers. */
+  async announcesQueued (): Promise<void> {
+    await Promise.all([...this.announceWalks])
   }
 
   provideStats (): ProvideStats {

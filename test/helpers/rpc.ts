@@ -6,6 +6,7 @@ import { initRepo, openRepo, writeConfigFile } from '../../node/repo/repo.js'
 import { repoPaths } from '../../node/repo/paths.js'
 import { startRpcServer, type RpcServer } from '../../gateway/rpc/server.js'
 import { tempDir } from './cli.js'
+import type { Command } from '../../node/commands/command.js'
 
 /** An offline node on a temp `local` repo with the RPC API on a random loopback port. */
 export interface RpcTestNode {
@@ -19,8 +20,11 @@ export interface RpcTestNode {
   stop(): Promise<void>
 }
 
-/** Starts an in-process node (no network) and its RPC server; `configure` edits the config first. */
-export async function startRpcNode (configure?: (config: Config) => void): Promise<RpcTestNode> {
+/**
+ * Starts an in-process node (no network) and its RPC server; `configure` edits the config
+ * first; `table` replaces the command table the server routes to.
+ */
+export async function startRpcNode (configure?: (config: Config) => void, table?: readonly Command[]): Promise<RpcTestNode> {
   const dir = await tempDir('cairn-rpc-')
   const repo = join(dir.path, 'repo')
   const config = await initRepo(repo, 'local')
@@ -30,7 +34,7 @@ export async function startRpcNode (configure?: (config: Config) => void): Promi
     await writeConfigFile(repoPaths(repo).config, validateConfig(copy))
   }
   const node = await createNode(await openRepo(repo))
-  const server = await startRpcServer(node, '/ip4/127.0.0.1/tcp/0')
+  const server = await startRpcServer(node, '/ip4/127.0.0.1/tcp/0', table)
   const api = `${server.url}/api/v0`
   let stopped = false
   return {

@@ -113,7 +113,9 @@ test('a fetch started before the node knows any peer completes once it connects 
   await waitFor(() => (source.node.network?.provideStats().provided ?? 0) >= 2, 20_000)
 
   const fetching = catBytes(reader, cid)
-  await new Promise(resolve => setTimeout(resolve, 1_000))
+  // the fetch is under way: the root is on the reader's want list, with no peer to ask
+  await waitFor(() => reader.node.network?.bitswapStats().Wantlist.some(w => w['/'] === cid.toString()))
+  t.is(reader.libp2p.getConnections().length, 0)
   const started = Date.now()
   await connectNodes(reader, relay)
   t.true((await fetching).equals(data))

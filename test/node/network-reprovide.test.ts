@@ -36,11 +36,15 @@ test('kad-dht\'s own reprovider re-announces nothing; its run still drops other 
   t.deepEqual(await selfRecords(node), [hex(own)], 'the record is where Cairn looks for it')
 
   // kad-dht runs this every hour by itself
-  const reprovider = (node.libp2p.services as { dht: { reprovider: { timeout?: NodeJS.Timeout, processRecords: (o: { signal: AbortSignal }) => Promise<void> } } }).dht.reprovider
+  const reprovider = (node.libp2p.services as { dht: { reprovider: { timeout?: NodeJS.Timeout, processRecords: (o: { signal: AbortSignal }) => Promise<void>, queueReprovide: (cid: unknown) => Promise<void> } } }).dht.reprovider
+  // the run queues each re-announce inside its loop: count them as they are queued
+  const queued: unknown[] = []
+  const queueReprovide = reprovider.queueReprovide.bind(reprovider)
+  reprovider.queueReprovide = async cid => { queued.push(cid); await queueReprovide(cid) }
   const scheduled = reprovider.timeout
   await reprovider.processRecords({ signal: AbortSignal.timeout(10_000) })
   clearTimeout(scheduled) // the run scheduled its own next run; stop() clears that one
-  await new Promise(resolve => setTimeout(resolve, 500))
+  t.deepEqual(queued, [], 'nothing was queued for re-announcing')
   const time = Number(varint.decode(await datastore.get(recordKey(own, node.peerId))))
   t.is(time, old, 'our record was not provided again (a provide would rewrite its time)')
   t.false(await datastore.has(recordKey(own, stranger)), 'the expired record of another peer is gone')

@@ -39,9 +39,9 @@ test('announce returns at once and the queue provides every block of the DAG in 
   const [a, b] = nodes as [TestNode, TestNode]
   await connectNodes(a, b)
   const cid = await a.node.fs.addBytes(randomBytes(3 * MiB))
-  const before = Date.now()
   a.node.announce([cid])
-  t.true(Date.now() - before < 50, 'announce does not wait for the DHT')
+  // announce returned before anything reached the DHT
+  t.is(a.node.network?.provideStats().provided, 0, 'announce does not wait for the DHT')
   const stats = await waitFor(() => {
     const s = a.node.network?.provideStats()
     return s != null && s.provided >= 4 && s.queued === 0 ? s : undefined
@@ -85,12 +85,11 @@ test('findprovs and provide on a node without peers fail at once with ERR_OFFLIN
   t.teardown(node.stop)
   const cid = await node.node.fs.addBytes(randomBytes(100))
   for (const command of [routingFindProvs, routingProvide]) {
-    const started = Date.now()
+    // a command that waited would end with ERR_TIMEOUT when its signal fires
     const err = await t.throwsAsync(async () => {
-      for await (const _ of command.run({ node: node.node, signal: AbortSignal.timeout(10_000) }, { args: [cid.toString()], options: {} })) { /* drain */ }
+      for await (const _ of command.run({ node: node.node, signal: AbortSignal.timeout(60_000) }, { args: [cid.toString()], options: {} })) { /* drain */ }
     })
     t.is((err as { code?: string }).code, 'ERR_OFFLINE')
-    t.true(Date.now() - started < 2_000)
   }
 })
 
@@ -100,8 +99,10 @@ test('announces made without peers wait in the queue and go out once a peer conn
   const [a, b] = nodes as [TestNode, TestNode]
   const cid = await a.node.fs.addBytes(randomBytes(100))
   a.node.announce([cid])
-  await new Promise(resolve => setTimeout(resolve, 500))
-  const waiting = a.node.network?.provideStats()
+  const waiting = await waitFor(() => {
+    const stats = a.node.network?.provideStats()
+    return stats?.waitingUntilReady === true ? stats : undefined
+  })
   t.is(waiting?.provided, 0)
   t.is(waiting?.failed, 0, 'nothing was tried against an empty DHT')
   t.is(waiting?.queued, 1)
@@ -120,12 +121,7 @@ test('under pinned and roots, announce skips unpinned content; pinned DAGs go ou
     const pinned = await node.node.fs.addBytes(randomBytes(3 * MiB))
     for await (const _ of node.node.helia.pins.add(pinned)) { /* walk */ }
     node.node.announce([pinned])
-    const queued = await waitFor(() => {
-      const n = node.node.network?.provideStats().queued ?? 0
-      return n >= expected ? n : undefined
-    }, 10_000)
-    await new Promise(resolve => setTimeout(resolve, 300))
+    await node.node.network?.announcesQueued()
     t.is(node.node.network?.provideStats().queued, expected, strategy)
-    t.is(queued, expected)
   }
 })
