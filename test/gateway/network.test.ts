@@ -8,6 +8,13 @@ import { httpGet } from '../helpers/gateway.js'
 /** A CID no node has (sha256 of "cairn gateway: nobody has this"). */
 const nowhere = 'bafkreigclf2aoyn7epd4jweykjgpcwulu3oyfmwpwkdlhluqpfxc2ww7oy'
 
+/** True while the node's bitswap wants `nowhere`; throws when the engine cannot be found. */
+function wantsNowhere (node: TestNode): boolean {
+  const engine = bitswapEngine(node.node.helia)
+  if (engine == null) throw new Error('the bitswap engine is not where node/network/fetch.ts looks for it')
+  return engine.getWantlist().some(w => w.cid.toString() === nowhere)
+}
+
 async function onlineGateway (t: { teardown: (fn: () => Promise<void>) => void }, configure: Parameters<typeof startNode>[0] = {}): Promise<{ node: TestNode, url: string }> {
   const node = await startNode(configure)
   t.teardown(node.stop)
@@ -36,12 +43,11 @@ test('a retrieval that makes no progress for Gateway.RetrievalTimeout answers 50
       c.Fetch.Timeout = '1m'
     }
   })
-  const started = Date.now()
+  // the message names the timeout that fired: RetrievalTimeout (1s), not Fetch.Timeout (1m)
   const r = await httpGet(url, `/ipfs/${nowhere}`)
   t.is(r.status, 504)
   t.truthy(r.headers['retry-after'])
   t.regex(r.text, /^504 .*RetrievalTimeout/)
-  t.true(Date.now() - started < 10_000)
 })
 
 test('Fetch.Timeout expiring first is a 504 too', async t => {
@@ -58,18 +64,15 @@ test('Fetch.Timeout expiring first is a 504 too', async t => {
 
 test('only-if-cached on an online node answers 412 at once instead of fetching', async t => {
   const { node, url } = await onlineGateway(t, { configure: c => { c.Fetch.Timeout = '1m'; c.Gateway.RetrievalTimeout = '1m' } })
-  const started = Date.now()
+  // a fetch would have waited the minute of Fetch.Timeout and answered 504
   const r = await httpGet(url, `/ipfs/${nowhere}`, { headers: { 'Cache-Control': 'only-if-cached' } })
   t.is(r.status, 412)
-  t.true(Date.now() - started < 5000)
-  t.false(bitswapEngine(node.node.helia)?.getWantlist().some(w => w.cid.toString() === nowhere) ?? false)
+  t.false(wantsNowhere(node))
 })
 
 test('a client that disconnects cancels the fetch (the want leaves the bitswap want list)', async t => {
   const { node, url } = await onlineGateway(t, { configure: c => { c.Fetch.Timeout = '1m'; c.Gateway.RetrievalTimeout = '1m' } })
-  const engine = bitswapEngine(node.node.helia)
-  t.truthy(engine)
-  const wanted = (): boolean => engine?.getWantlist().some(w => w.cid.toString() === nowhere) ?? false
+  const wanted = (): boolean => wantsNowhere(node)
   const { hostname, port } = new URL(url)
   const req = request({ host: hostname, port, path: `/ipfs/${nowhere}`, agent: false })
   req.on('error', () => {})
@@ -84,10 +87,8 @@ test('with Gateway.NoFetch the gateway serves local content only: 404 at once fo
   const { node, url } = await onlineGateway(t, { configure: c => { c.Gateway.NoFetch = true; c.Fetch.Timeout = '1m'; c.Gateway.RetrievalTimeout = '1m' } })
   const local = await node.node.fs.addBytes(new TextEncoder().encode('local bytes'))
   t.is((await httpGet(url, `/ipfs/${local}`)).text, 'local bytes')
-  const started = Date.now()
   const r = await httpGet(url, `/ipfs/${nowhere}`)
   t.is(r.status, 404)
   t.regex(r.text, /NoFetch/)
-  t.true(Date.now() - started < 5000)
-  t.false(bitswapEngine(node.node.helia)?.getWantlist().some(w => w.cid.toString() === nowhere) ?? false)
+  t.false(wantsNowhere(node))
 })

@@ -1,5 +1,6 @@
 import test from 'ava'
 import { create, type KuboRPCClient } from 'kubo-rpc-client'
+import { blocksVerify, parseCar } from '../helpers/car.js'
 import { startRpcNode, type RpcTestNode } from '../helpers/rpc.js'
 
 let served: RpcTestNode
@@ -131,8 +132,13 @@ test('kubo-rpc-client add progress, ls, get (tar), dag.export and pin.rm work to
   const root = added.cid.toString()
   t.deepEqual(names, [root, `${root}/site`, `${root}/site/index.html`])
 
-  const car = Buffer.concat((await all(client.dag.export(added.cid))).map(c => Buffer.from(c)))
-  t.true(car.length > 100)
+  const car = await parseCar(Buffer.concat((await all(client.dag.export(added.cid))).map(c => Buffer.from(c))))
+  t.deepEqual(car.roots, [root])
+  t.true(await blocksVerify(car))
+  // the root, the site directory and index.html, parents first, as ls names them
+  const site = listing[0]?.cid.toString()
+  const index = (await all(client.ls(`${root}/site`)))[0]?.cid.toString()
+  t.deepEqual(car.cids, [root, site, index])
 
   const removed = await client.pin.rm(added.cid)
   t.true(removed.equals(added.cid))
