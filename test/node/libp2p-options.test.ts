@@ -16,7 +16,8 @@ async function optionsFor (profile: ProfileName, change?: (c: ReturnType<typeof 
 test('local profile: loopback listen addresses, DHT, no discovery, no protector', async t => {
   const opts = await optionsFor('local')
   t.deepEqual(opts.addresses?.listen, ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/0/ws'])
-  t.deepEqual(Object.keys(opts.services ?? {}).sort(), ['dht', 'identify', 'ping'])
+  // pubsub carries IPNS updates (Ipns.UsePubsub, on by default)
+  t.deepEqual(Object.keys(opts.services ?? {}).sort(), ['dht', 'identify', 'ping', 'pubsub'])
   t.is(opts.peerDiscovery?.length, 0)
   t.is(opts.transports?.length, 2)
   t.is(opts.connectionProtector, undefined)
@@ -26,7 +27,7 @@ test('public profile: every interface, mDNS discovery; Routing.Type none drops t
   const opts = await optionsFor('public')
   t.true(opts.addresses?.listen?.includes('/ip4/0.0.0.0/tcp/4001'))
   t.is(opts.peerDiscovery?.length, 1, 'mDNS')
-  const none = await optionsFor('public', c => { c.Routing.Type = 'none'; c.Discovery.MDNS.Enabled = false })
+  const none = await optionsFor('public', c => { c.Routing.Type = 'none'; c.Discovery.MDNS.Enabled = false; c.Ipns.UsePubsub = false })
   t.deepEqual(Object.keys(none.services ?? {}).sort(), ['identify', 'ping'])
   t.is(none.peerDiscovery?.length, 0)
 })

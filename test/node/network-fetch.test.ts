@@ -88,9 +88,14 @@ test('findprovs on node 4 lists node 1 after add; once node 1 stops, a fetch fai
   const started = Date.now()
   const found = await waitFor(async () => {
     const ids: string[] = []
-    for await (const p of routingFindProvs.run({ node: n4.node, signal: AbortSignal.timeout(5_000) }, { args: [cid.toString()], options: { 'num-providers': 5 } })) ids.push(p.ID)
+    try {
+      for await (const p of routingFindProvs.run({ node: n4.node, signal: AbortSignal.timeout(5_000) }, { args: [cid.toString()], options: { 'num-providers': 5 } })) ids.push(p.ID)
+    } catch (err) {
+      // one query cut short by its 5 s bound (a loaded machine) is asked again
+      if ((err as Error).name !== 'AbortError' && (err as { code?: string }).code !== 'ERR_TIMEOUT') throw err
+    }
     return ids.includes(n1.peerId) ? ids : undefined
-  }, 20_000, 250)
+  }, 30_000, 250)
   t.log(`findprovs on node 4 listed node 1 ${Date.now() - started} ms after add`)
   t.deepEqual(found, [n1.peerId])
 
