@@ -1,8 +1,17 @@
 #!/usr/bin/env node
-import '../node/polyfill.js'
-import { diskFullError } from '../node/errors.js'
-import { EXIT_ERROR } from './exit-codes.js'
-import { main } from './main.js'
+import module from 'node:module'
+
+// Node 22.1+ keeps the compiled code of every module on disk between runs (in the OS temp
+// folder; NODE_DISABLE_COMPILE_CACHE=1 turns it off): start-up is mostly module compiling.
+// Enabled before anything else loads, so the rest is imported below, not statically.
+;(module as { enableCompileCache?: () => unknown }).enableCompileCache?.()
+
+await import('../node/polyfill.js')
+const [{ diskFullError }, { EXIT_ERROR }, { main }] = await Promise.all([
+  import('../node/errors.js'),
+  import('./exit-codes.js'),
+  import('./main.js')
+])
 
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   // a closed pipe (`cairn cat x | head`) is not an error

@@ -176,6 +176,20 @@ test('dag export of a CID whose blocks are not local fails offline with one line
   t.regex(result.stderr, /^Error: .*not found locally.*\n$/)
 })
 
+test('dag export -o that fails midway (a block is missing) leaves no file at the path, and no temporary file beside it', async t => {
+  const { repo, cleanup } = await tempRepo()
+  t.teardown(cleanup)
+  const dir = await tempDir()
+  t.teardown(dir.cleanup)
+  await cliText(['dag', 'import', '--pin-roots=false', missingBlock], { repo })
+  const path = join(dir.path, 'out.car')
+  const result = await runCli(['dag', 'export', 'QmYhmPjhFjYFyaoiuNzYv8WGavpSRDwdHWe5B4M5du5Rtk', '-o', path], { repo })
+  t.is(result.code, 1)
+  t.regex(result.stderr, /^Error: .*not found locally.*\n$/)
+  // the CAR's header and first blocks were written before the gap: into a temporary file, removed
+  t.deepEqual(await readdir(dir.path), [])
+})
+
 test('CARs round-trip with ipfs-car: pack → dag import → cat, and dag export → unpack', async t => {
   const { repo, cleanup } = await tempRepo()
   t.teardown(cleanup)

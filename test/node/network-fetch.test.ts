@@ -2,7 +2,7 @@ import test from 'ava'
 import { randomBytes } from 'node:crypto'
 import { cat } from '../../node/commands/cat.js'
 import { routingFindProvs } from '../../node/commands/routing.js'
-import { bitswapLedger } from '../../node/commands/stats.js'
+import { bitswapLedger, statsBitswap } from '../../node/commands/stats.js'
 import { connectNodes, startNodes, stopNodes, waitFor, type TestNode } from '../helpers/nodes.js'
 import type { CID } from 'multiformats/cid'
 
@@ -47,7 +47,7 @@ test('node 5, connected only to node 2, finds node 1 through the DHT and gets a 
   t.true(await n5.node.repo.blockstore.has(cid))
 })
 
-test('the same file on nodes 1 and 2: node 3 receives blocks from both', async t => {
+test('the same file on nodes 1 and 2: node 3 receives blocks from both, and stats bitswap -v lists both ledgers', async t => {
   const nodes = await startNodes(3)
   t.teardown(async () => { await stopNodes(nodes) })
   const [n1, n2, n3] = nodes as [TestNode, TestNode, TestNode]
@@ -71,6 +71,15 @@ test('the same file on nodes 1 and 2: node 3 receives blocks from both', async t
   const received = n3.node.network?.ledger.peer(n2.peerId).DataReceived ?? 0
   t.true(received > 0)
   t.true((n2.node.network?.ledger.peer(n3.peerId).DataSent ?? 0) >= received)
+  // stats bitswap -v adds every partner and its ledger to the text; without -v they stay out
+  const verbose = statsBitswap.text(stats as NonNullable<typeof stats>, { verbose: true }) ?? ''
+  const brief = statsBitswap.text(stats as NonNullable<typeof stats>, {}) ?? ''
+  for (const peer of [n1.peerId, n2.peerId]) {
+    t.true(verbose.includes(`\t\t${peer}\n`), 'partner listed')
+    t.regex(verbose, new RegExp(`\t\t${peer} received \\d+ blocks \\(\\d+ B\\), sent \\d+ blocks \\(\\d+ B\\)`))
+    t.false(brief.includes(peer))
+  }
+  t.regex(verbose, /\tledgers \[2\]/)
   const ledgers = []
   for await (const l of bitswapLedger.run({ node: n3.node, signal: AbortSignal.timeout(5_000) }, { args: [n2.peerId], options: {} })) ledgers.push(l)
   t.true((ledgers[0]?.Recv ?? 0) >= received)

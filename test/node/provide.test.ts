@@ -125,3 +125,21 @@ test('under pinned and roots, announce skips unpinned content; pinned DAGs go ou
     t.is(node.node.network?.provideStats().queued, expected, strategy)
   }
 })
+
+test('Provide.Enabled false: announce queues nothing and the node does not list itself as a provider', async t => {
+  const nodes = await startNodes(2, { configure: c => { c.Provide.Enabled = false } })
+  t.teardown(async () => { await stopNodes(nodes) })
+  const [a, b] = nodes as [TestNode, TestNode]
+  await connectNodes(a, b)
+  const cid = await a.node.fs.addBytes(randomBytes(3 * MiB))
+  a.node.announce([cid])
+  await a.node.network?.announcesQueued()
+  const stats = a.node.network?.provideStats()
+  t.is(stats?.enabled, false)
+  t.is(stats?.queued, 0)
+  t.is(stats?.provided, 0)
+  // and b, asking the DHT, finds no provider record for it
+  const found: string[] = []
+  for await (const p of routingFindProvs.run({ node: b.node, signal: AbortSignal.timeout(30_000) }, { args: [cid.toString()], options: {} })) found.push(p.ID)
+  t.deepEqual(found, [])
+})
