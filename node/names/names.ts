@@ -7,7 +7,7 @@ import { dnsClient, readDnslink } from './dnslink.js'
 import { ipnsNameOfPeer, isDomainName, parseIpnsName, type IpnsName } from './ipns-name.js'
 import { Keystore } from './keystore.js'
 import { ipnsTopic, joinTopic, pubsubOf } from './pubsub.js'
-import { RecordStore, type HeldRecord } from './record-store.js'
+import { RecordStore, sameBytes, type HeldRecord } from './record-store.js'
 import type { Config } from '../../config/config.js'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
@@ -154,6 +154,36 @@ export class Names {
     }
     if (held != null) return held
     throw new NotFoundError(`could not resolve name "${name.name}": no record found`)
+  }
+
+  /**
+   * The records of a key name as they are found, each better than the one before (Kubo's
+   * `name resolve --stream`): the held one first (unless `nocache`), then every valid
+   * record the DHT query turns up that beats the best so far, each stored as it comes.
+   */
+  async * streamRecords (nameText: string, options: ResolveOptions = {}): AsyncGenerator<HeldRecord> {
+    const name = parseIpnsName(nameText)
+    let best = options.nocache === true ? undefined : await this.records.get(name)
+    if (best != null) yield best
+    const libp2p = this.init.libp2p()
+    const dht = libp2p != null ? dhtOf(libp2p) : undefined
+    if (libp2p == null || dht == null || libp2p.getConnections().length === 0) {
+      if (best == null) throw new NotFoundError(`could not resolve name "${name.name}": no record found`)
+      return
+    }
+    joinTopic(libp2p, ipnsTopic(name.routingKey), this.controller.signal)
+    for await (const event of dht.get(name.routingKey, { signal: this.signal(options) })) {
+      if (event.name !== 'VALUE') continue
+      // kept only when valid and not older than the held record
+      const found = await this.records.put(name, event.value).catch(() => undefined)
+      if (found == null || (best != null && sameBytes(found.bytes, best.bytes))) continue
+      best = found
+      yield found
+    }
+    if (best != null) return
+    const held = await this.records.get(name)
+    if (held == null) throw new NotFoundError(`could not resolve name "${name.name}": no record found`)
+    yield held
   }
 
   /**
