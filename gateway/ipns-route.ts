@@ -65,7 +65,8 @@ function wantsRecord (req: Request): boolean {
 /**
  * `/ipns/<name>[/path]` (and `<name>.ipns.<host>`): a key name through its IPNS record, a
  * domain through DNSLink, then the content as under `/ipfs/`, with `X-Ipfs-Path` as
- * requested and `Cache-Control` from the record's TTL. `?format=ipns-record` answers
+ * requested and `Cache-Control` from the record's TTL. A name this node follows as a
+ * dataset serves the dataset's last complete version. `?format=ipns-record` answers
  * the raw signed record, byte for byte. `rawRest` is the still-encoded URL path after the name.
  */
 export async function serveIpns (node: CairnNode, req: Request, res: Response, nameText: string, rawRest: string, serve: ServeResolved): Promise<void> {
@@ -85,7 +86,8 @@ export async function serveIpns (node: CairnNode, req: Request, res: Response, n
     res.end(req.method === 'HEAD' ? undefined : record.bytes)
     return
   }
-  const resolved = await node.names.resolve(`/ipns/${name}`, { nocache })
+  // a dataset this node follows: its last complete version, never one half fetched
+  const resolved = await node.datasets.view(name) ?? await node.names.resolve(`/ipns/${name}`, { nocache })
   const urlSegments = parseUrlSegments(rawRest.split('/'))
   const target = parseUrlPath(resolved.path.slice('/ipfs/'.length))
   const segments = [...target.segments, ...urlSegments]

@@ -4,6 +4,7 @@ import type { CID } from 'multiformats/cid'
 import type { Repo } from './repo/repo.js'
 import type { Config } from '../config/config.js'
 import type { NetworkServices } from './network/services.js'
+import { Datasets } from './datasets/datasets.js'
 import { Names } from './names/names.js'
 import { Keystore } from './names/keystore.js'
 import { loadPrivateKey } from './repo/identity.js'
@@ -26,6 +27,8 @@ export interface CairnNode {
   readonly network?: NetworkServices
   /** Keys, IPNS records and DNSLink (node/names). */
   readonly names: Names
+  /** Published and followed datasets (node/datasets). */
+  readonly datasets: Datasets
   stop(): Promise<void>
 }
 
@@ -74,7 +77,9 @@ export async function createNode (repo: Repo, options: CreateNodeOptions = {}): 
     libp2p: () => services?.libp2p
   })
   names.start()
-  return {
+  let node: CairnNode | undefined
+  const datasets = new Datasets(repo.datastore, () => node as CairnNode)
+  node = {
     repo,
     get config () { return repo.config },
     helia,
@@ -85,11 +90,15 @@ export async function createNode (repo: Repo, options: CreateNodeOptions = {}): 
     },
     ...(options.services != null ? { network: options.services } : {}),
     names,
+    datasets,
     async stop () {
+      await datasets.stop()
       names.stop()
       await options.services?.stop()
       await helia.stop()
       await repo.close()
     }
   }
+  datasets.start()
+  return node
 }

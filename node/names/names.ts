@@ -65,6 +65,8 @@ export interface NamesInit {
 export class Names {
   readonly keystore: Keystore
   readonly records: RecordStore
+  /** `record` events (detail: the `k51…` name) when a newer record arrives over pubsub. */
+  readonly updates = new EventTarget()
   private readonly init: NamesInit
   private dns: Promise<DNS> | undefined
   private controller = new AbortController()
@@ -239,9 +241,16 @@ export class Names {
       await pubsub.publish(topic, bytes).catch(() => {})
     }
     const dht = dhtOf(libp2p)
-    if (dht == null || libp2p.getConnections().length === 0) return
-    for await (const event of dht.put(name.routingKey, bytes, { signal: this.signal(options) })) {
-      void event
+    if (dht == null) return
+    // alone, the put still stores the record in this node's DHT store, which answers the
+    // peers that connect later (a follower back from a restart asks it)
+    const alone = libp2p.getConnections().length === 0
+    try {
+      for await (const event of dht.put(name.routingKey, bytes, { signal: alone ? AbortSignal.any([this.signal(options), AbortSignal.timeout(networkLookupMs)]) : this.signal(options) })) {
+        void event
+      }
+    } catch (err) {
+      if (!alone) throw err
     }
   }
 
@@ -262,7 +271,9 @@ export class Names {
     if (!topic.startsWith('/record/')) return
     const routingKey = Buffer.from(topic.slice('/record/'.length), 'base64url')
     const name = ipnsNameOfPeer(peerIdFromMultihash(Digest.decode(routingKey.subarray('/ipns/'.length))))
-    await this.records.put(name, data)
+    const before = await this.records.get(name)
+    const after = await this.records.put(name, data)
+    if (before == null || !sameBytes(before.bytes, after.bytes)) this.updates.dispatchEvent(new CustomEvent('record', { detail: name.name }))
   }
 
   private async isOwn (name: IpnsName): Promise<boolean> {
