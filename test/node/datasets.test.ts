@@ -111,3 +111,73 @@ test.serial('A publishes, B and C follow; a changed file reaches both as the new
   t.false(await c.node.helia.pins.isPinned(v2))
   t.deepEqual(await c.node.datasets.list(), [])
 })
+
+/** An online node on an existing repo folder (so it can be stopped and opened again). */
+async function openOnline (root: string): Promise<{ node: CairnNode, libp2p: Libp2p }> {
+  const node = await createOnlineNode(await openRepo(root), { initialReprovideDelay: 3_600_000 })
+  return { node, libp2p: (node.helia as typeof node.helia & { libp2p: Libp2p }).libp2p }
+}
+
+test.serial('while B syncs a new version its gateway serves the complete old one; B stopped mid-sync resumes after a restart and picks up the version published while it was away', async t => {
+  const [a] = await startNodes(1) as [TestNode]
+  t.teardown(async () => { await a.stop() })
+  const dir = await tempDir('cairn-follower-')
+  t.teardown(dir.cleanup)
+  const root = join(dir.path, 'repo')
+  await initTestRepo(root)
+  let b = await openOnline(root)
+  t.teardown(async () => { await b.node.stop().catch(() => {}) })
+  const { multiaddr } = await import('@multiformats/multiaddr')
+  await b.libp2p.dial(multiaddr(a.addrs[0] as string))
+
+  const v1 = await addDataset(a.node, files())
+  const { ipnsName } = await a.node.datasets.publish('ds', v1.toString())
+  await b.node.datasets.follow(`/ipns/${ipnsName}`, 'mirror')
+  t.is((await b.node.datasets.sync('mirror')).cid, v1.toString())
+  const gateway = await startGateway(b.node, '/ip4/127.0.0.1/tcp/0')
+
+  // v2 changes f03 and adds a file whose block A has lost: B's sync stops short of it
+  const changedF03 = deterministicBytes(64 * 1024, 500)
+  const v2 = await addDataset(a.node, files({ 'f03.bin': changedF03, 'zz-new.bin': deterministicBytes(64 * 1024, 501) }))
+  const lost = (await dagKeys(a.node, v2)).get(blockKey((await a.node.fs.stat(v2, { path: 'zz-new.bin' })).cid.multihash)) as CID
+  await a.node.repo.blockstore.delete(lost)
+  await a.node.names.publish(`/ipfs/${v2.toString()}`, { key: 'ds' })
+  const stalled = await waitFor(async () => {
+    const s = await b.node.datasets.get('mirror')
+    // the root and the 40 files before zz-new.bin (links are in name order)
+    return s.target === v2.toString() && (s.progress?.blocks ?? 0) >= 41 ? s : undefined
+  }, 30_000, 50)
+  t.is(stalled.cid, v1.toString())
+
+  // readers see the complete old version: never the new f03 beside an old directory, never a 5xx
+  const old = await httpGet(gateway.url, `/ipns/${ipnsName}/f03.bin`)
+  t.is(old.status, 200)
+  t.true(old.body.equals(deterministicBytes(64 * 1024, 4)))
+  t.is((await httpGet(gateway.url, `/ipns/${ipnsName}/zz-new.bin`)).status, 404)
+  t.is((await httpGet(gateway.url, `/ipns/${ipnsName}/`)).status, 200)
+
+  await gateway.close()
+  await b.node.stop()
+  // the state stays in the repo: still on v1, v2 not complete
+  const offline = await (await import('../../node/node.js')).createNode(await openRepo(root))
+  const kept = await offline.datasets.get('mirror')
+  t.is(kept.cid, v1.toString())
+  t.is(kept.target, v2.toString())
+
+  // meanwhile A publishes v3 (the lost block is back, f04 changes too)
+  const v3 = await addDataset(a.node, files({ 'f03.bin': changedF03, 'zz-new.bin': deterministicBytes(64 * 1024, 501), 'f04.bin': deterministicBytes(64 * 1024, 502) }))
+  await a.node.datasets.publish('ds', v3.toString())
+  let lacking = 0
+  for (const cid of (await dagKeys(a.node, v3)).values()) if (!(await offline.repo.blockstore.has(cid))) lacking++
+  await offline.stop()
+  t.is(lacking, 3, 'v3 root, new f04 and the lost block')
+
+  b = await openOnline(root)
+  await b.libp2p.dial(multiaddr(a.addrs[0] as string))
+  const resumed = await b.node.datasets.sync('mirror')
+  t.is(resumed.state, 'synced', resumed.error)
+  t.is(resumed.cid, v3.toString())
+  t.true(await b.node.helia.pins.isPinned(v3))
+  t.false(await b.node.helia.pins.isPinned(v1))
+  t.is(uniqueReceived(b.node), lacking, 'blocks fetched before the restart are not fetched again')
+})
