@@ -11,6 +11,7 @@ import { NotFoundError, NotPinnedError, UsageError } from '../errors.js'
 import { isDomainName, parseIpnsName } from '../names/ipns-name.js'
 import { connectedPeersHaving } from '../network/have-probe.js'
 import { requireNetwork } from '../network/require-network.js'
+import { withoutGc } from '../pins/gc-lock.js'
 import { addPin, removePin } from '../pins/pins.js'
 import { DatasetStore, type DatasetState, type SeenPeer, type SyncProgress } from './dataset-store.js'
 import type { CairnNode } from '../node.js'
@@ -226,7 +227,8 @@ export class Datasets {
   }
 
   private async checkAll (): Promise<void> {
-    for (const d of await this.followers()) await this.check(d.name, true).catch(() => {})
+    // side by side: a sync waiting for a slow block holds up no other dataset
+    await Promise.allSettled((await this.followers()).map(async d => await this.check(d.name, true)))
   }
 
   /** Runs a check, or joins the running one (which then checks once more). */
@@ -238,6 +240,8 @@ export class Datasets {
     }
     const controller = new AbortController()
     const signal = AbortSignal.any([controller.signal, this.controller.signal])
+    // every block read of the walk listens on it
+    setMaxListeners(Infinity, signal)
     const promise = (async () => {
       try {
         let state: DatasetState
@@ -271,8 +275,11 @@ export class Datasets {
       state.state = 'syncing'
       delete state.error
       await this.store.put(state)
-      await this.fetchAll(name, cid, signal)
-      await addPin(node, cid, { recursive: true, name: pinName(name), signal })
+      // under the GC lock from the first block fetched until the pin holds them (as add does)
+      await withoutGc(node, async () => {
+        await this.fetchAll(name, cid, signal)
+        await addPin(node, cid, { recursive: true, name: pinName(name), signal })
+      })
       const old = state.cid
       if (old != null && old !== state.target) await unpin(node, old)
       state.cid = state.target

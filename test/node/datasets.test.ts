@@ -98,7 +98,9 @@ test.serial('A publishes, B and C follow; a changed file reaches both as the new
   const listed = await run<{ Name: string, Cid: string, State: string, IpnsName: string }>(b.node, ['dataset', 'ls'], [])
   t.like(listed[0], { Name: 'shared', Cid: v2.toString(), State: 'synced', IpnsName: published.ipnsName })
 
+  const startedAt = Date.now()
   const status = await a.node.datasets.status('climate')
+  t.log(`status took ${Date.now() - startedAt} ms`)
   t.deepEqual(Object.keys(status.peers).sort(), [b.peerId, c.peerId].sort())
   t.is(status.copies, 3)
   for (const seen of Object.values(status.peers)) t.truthy(Date.parse(seen.lastSeen))
