@@ -77,9 +77,7 @@ export async function createNode (repo: Repo, options: CreateNodeOptions = {}): 
     libp2p: () => services?.libp2p
   })
   names.start()
-  let node: CairnNode | undefined
-  const datasets = new Datasets(repo.datastore, () => node as CairnNode)
-  node = {
+  const node: CairnNode = {
     repo,
     get config () { return repo.config },
     helia,
@@ -90,15 +88,16 @@ export async function createNode (repo: Repo, options: CreateNodeOptions = {}): 
     },
     ...(options.services != null ? { network: options.services } : {}),
     names,
-    datasets,
+    // given the node itself once made (it is only called after this)
+    datasets: new Datasets(repo.datastore, () => node),
     async stop () {
-      await datasets.stop()
+      await node.datasets.stop()
       names.stop()
       await options.services?.stop()
       await helia.stop()
       await repo.close()
     }
   }
-  datasets.start()
+  node.datasets.start()
   return node
 }
