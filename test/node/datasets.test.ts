@@ -183,3 +183,19 @@ test.serial('while B syncs a new version its gateway serves the complete old one
   t.false(await b.node.helia.pins.isPinned(v1))
   t.is(uniqueReceived(b.node), lacking, 'blocks fetched before the restart are not fetched again')
 })
+
+test.serial('without pubsub, a follower picks up a new version on Datasets.CheckInterval', async t => {
+  const nodes = await startNodes(2, { configure: config => { config.Ipns.UsePubsub = false; config.Datasets.CheckInterval = '1s' } })
+  t.teardown(async () => { await stopNodes(nodes) })
+  const [a, b] = nodes as [TestNode, TestNode]
+  await connectNodes(b, a)
+  const v1 = await addDataset(a.node, files())
+  const { ipnsName } = await a.node.datasets.publish('ds', v1.toString())
+  await b.node.datasets.follow(ipnsName)
+  t.is((await b.node.datasets.sync(ipnsName)).cid, v1.toString())
+  const v2 = await addDataset(a.node, files({ 'f01.bin': deterministicBytes(64 * 1024, 777) }))
+  await a.node.datasets.publish('ds', v2.toString())
+  await waitFor(async () => (await b.node.datasets.get(ipnsName)).cid === v2.toString(), 30_000, 100)
+  t.true(await b.node.helia.pins.isPinned(v2))
+  t.false(await b.node.helia.pins.isPinned(v1))
+})
