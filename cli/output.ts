@@ -22,20 +22,21 @@ export async function printValues (command: ValuesCommand, values: AsyncIterable
 }
 
 /**
- * Streams bytes to stdout, or to the file `outPath` (`-o`): written to a temp file beside
- * it and renamed at the end, so a failure never leaves half a file under that name.
+ * Streams bytes to stdout, or to the file `out.path` (`-o`, created with `out.mode`,
+ * default 0666 less the umask): written to a temp file beside it and renamed at the end,
+ * so a failure never leaves half a file under that name.
  */
-export async function printBytes (chunks: AsyncIterable<unknown>, outPath?: string): Promise<void> {
-  if (outPath == null) {
+export async function printBytes (chunks: AsyncIterable<unknown>, out?: { path: string, mode?: number }): Promise<void> {
+  if (out == null) {
     for await (const chunk of chunks) {
       await writeChunk(process.stdout, chunk as Uint8Array)
     }
     return
   }
-  const tmp = `${outPath}.${process.pid}.tmp`
+  const tmp = `${out.path}.${process.pid}.tmp`
   try {
-    await pipeline(chunks as AsyncIterable<Uint8Array>, createWriteStream(tmp))
-    await rename(tmp, outPath)
+    await pipeline(chunks as AsyncIterable<Uint8Array>, createWriteStream(tmp, out.mode != null ? { mode: out.mode } : {}))
+    await rename(tmp, out.path)
   } finally {
     await rm(tmp, { force: true })
   }

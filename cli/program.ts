@@ -7,7 +7,7 @@ import { localInputs, stdinIsPiped } from './inputs.js'
 import { printBytes, printValues } from './output.js'
 import { withProgressBar } from './progress.js'
 import { cliOnlyCommands } from './cli-only.js'
-import type { Command, CommandCall, OptionSpec, Options } from '../node/commands/command.js'
+import type { BytesCommand, Command, CommandCall, OptionSpec, Options } from '../node/commands/command.js'
 
 /** Options every command takes. */
 export interface GlobalOptions {
@@ -119,7 +119,7 @@ async function runCommand (command: Command, writeTree: TreeWriter, args: string
     if (command.output === 'values') {
       await printValues(command, results, options, globals.json === true)
     } else if (command.output === 'bytes') {
-      await printBytes(results, typeof options.output === 'string' ? options.output : undefined)
+      await printBytes(results, bytesOutput(command, call))
     } else {
       await writeTree(results, call)
     }
@@ -129,6 +129,14 @@ async function runCommand (command: Command, writeTree: TreeWriter, args: string
     clearTimeout(timer)
     await transport.close()
   }
+}
+
+/** Where a bytes command's output goes: `-o FILE`, `-o -` for stdout, else the command's default file or stdout. */
+function bytesOutput (command: BytesCommand, call: CommandCall): { path: string, mode?: number } | undefined {
+  const given = call.options.output
+  if (given === '-') return undefined
+  if (typeof given === 'string') return { path: given, ...(command.defaultOutput != null ? { mode: command.defaultOutput(call).mode } : {}) }
+  return command.defaultOutput?.(call)
 }
 
 function parseTimeout (text: string): number {

@@ -107,6 +107,10 @@ export const configSchema = z.strictObject({
     /** Default validity of a record made by `name publish`. */
     RecordLifetime: duration.default('48h')
   }).prefault({}),
+  Datasets: z.strictObject({
+    /** How often a followed dataset's name is resolved again (besides IPNS-over-PubSub updates). */
+    CheckInterval: duration.default('5m')
+  }).prefault({}),
   DNS: z.strictObject({
     /** DNS-over-HTTPS resolvers by domain suffix (`.` for every other name); empty means the system resolver. */
     Resolvers: z.record(z.string(), z.url()).default({})

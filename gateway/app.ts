@@ -4,7 +4,7 @@ import { resolvePath } from '../node/content/resolve.js'
 import { InvalidPathError, NotCachedError, NotFoundError, NotUnixfsError } from '../node/errors.js'
 import { hasBlock } from '../node/blocks.js'
 import { parseUrlPath, readOptions, type ContentRequest, type NamedRequest } from './content-request.js'
-import { serveIpns, subdomainName } from './ipns-route.js'
+import { serveIpns, subdomainName, subdomainNameUrl } from './ipns-route.js'
 import { sendError } from './error-status.js'
 import { setCorsHeaders } from './headers.js'
 import { requestSignal } from './request-signal.js'
@@ -93,6 +93,11 @@ async function handleRequest (node: CairnNode, req: Request, res: Response): Pro
     if (rawPath === '/ipfs') throw new InvalidPathError('invalid path: no CID after /ipfs/')
     if (rawPath.startsWith('/ipns/')) {
       const [nameText = '', ...rest] = rawPath.slice('/ipns/'.length).split('/')
+      if (host != null && isSubdomainGateway(node.config, splitHost(host).hostname)) {
+        // as for /ipfs/: the name gets its own origin, `<name>.ipns.<host>`
+        res.redirect(301, subdomainNameUrl(protocolOf(req), host, nameText, rest.length > 0 ? `/${rest.join('/')}` : '', url.search))
+        return
+      }
       await serveIpns(node, req, res, nameText, rest.length > 0 ? `/${rest.join('/')}` : '', async (parsed, name) => {
         await serveContent(node, req, res, parsed, url, false, name)
       })

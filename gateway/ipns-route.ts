@@ -20,6 +20,32 @@ export function subdomainName (label: string): string {
   return label.replace(/--/g, '\0').replace(/-/g, '.').replace(/\0/g, '-')
 }
 
+/**
+ * The subdomain URL serving `/ipns/<name><rest>`: `http://<label>.ipns.<gateway host><rest>`,
+ * the label a key name in its `k51…` form or a DNSLink domain inlined (dashes doubled,
+ * dots as dashes), the inverse of {@link subdomainName}. A name that is neither is
+ * refused (400), as the path gateway refuses it.
+ */
+export function subdomainNameUrl (proto: string, gatewayHost: string, nameText: string, rest: string, search: string): string {
+  const name = decodeName(nameText)
+  const label = isDomainName(name) && !isKeyName(name)
+    ? name.toLowerCase().replace(/-/g, '--').replace(/\./g, '-')
+    : parseIpnsName(name).name
+  return `${proto}://${label}.ipns.${gatewayHost}${rest === '' ? '/' : rest}${search}`
+}
+
+/** The name of an `/ipns/` URL, percent-decoded; a bad escape or no name is a 400. */
+function decodeName (nameText: string): string {
+  let name: string
+  try {
+    name = decodeURIComponent(nameText)
+  } catch {
+    throw new InvalidPathError('invalid path: bad percent-encoding in the name')
+  }
+  if (name === '') throw new InvalidPathError('invalid path: no name after /ipns/')
+  return name
+}
+
 function isKeyName (text: string): boolean {
   try {
     parseIpnsName(text)
@@ -39,17 +65,12 @@ function wantsRecord (req: Request): boolean {
 /**
  * `/ipns/<name>[/path]` (and `<name>.ipns.<host>`): a key name through its IPNS record, a
  * domain through DNSLink, then the content as under `/ipfs/`, with `X-Ipfs-Path` as
- * requested and `Cache-Control` from the record's TTL. `?format=ipns-record` answers
+ * requested and `Cache-Control` from the record's TTL. A name this node follows as a
+ * dataset serves the dataset's last complete version. `?format=ipns-record` answers
  * the raw signed record, byte for byte. `rawRest` is the still-encoded URL path after the name.
  */
 export async function serveIpns (node: CairnNode, req: Request, res: Response, nameText: string, rawRest: string, serve: ServeResolved): Promise<void> {
-  let name: string
-  try {
-    name = decodeURIComponent(nameText)
-  } catch {
-    throw new InvalidPathError('invalid path: bad percent-encoding in the name')
-  }
-  if (name === '') throw new InvalidPathError('invalid path: no name after /ipns/')
+  const name = decodeName(nameText)
   const nocache = /(^|,)\s*no-cache\s*(,|$)/i.test(req.get('Cache-Control') ?? '')
   if (wantsRecord(req)) {
     if (isDomainName(name) && !isKeyName(name)) throw new UsageError(`${name} is a DNSLink name: it has no IPNS record`)
@@ -65,7 +86,8 @@ export async function serveIpns (node: CairnNode, req: Request, res: Response, n
     res.end(req.method === 'HEAD' ? undefined : record.bytes)
     return
   }
-  const resolved = await node.names.resolve(`/ipns/${name}`, { nocache })
+  // a dataset this node follows: its last complete version, never one half fetched
+  const resolved = await node.datasets.view(name) ?? await node.names.resolve(`/ipns/${name}`, { nocache })
   const urlSegments = parseUrlSegments(rawRest.split('/'))
   const target = parseUrlPath(resolved.path.slice('/ipfs/'.length))
   const segments = [...target.segments, ...urlSegments]

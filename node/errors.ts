@@ -111,6 +111,9 @@ export class NameLoopError extends define('ERR_NAME_LOOP') {}
 /** `key gen` / `key import` / `key rename` to a name that is taken. */
 export class KeyExistsError extends define('ERR_KEY_EXISTS') {}
 
+/** `dataset status --min-copies N` saw fewer than N copies. */
+export class TooFewCopiesError extends define('ERR_TOO_FEW_COPIES') {}
+
 /** True for errors that Cairn raised on purpose (as opposed to bugs). */
 export function isCairnError (err: unknown): err is CairnError {
   return err instanceof CairnError

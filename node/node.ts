@@ -7,6 +7,7 @@ import type { NetworkServices } from './network/services.js'
 import type { Denylist } from './denylist/denylist.js'
 import { openDenylist } from './denylist/denylist.js'
 import { createGcLock, type GcLock } from './pins/gc-lock.js'
+import { Datasets } from './datasets/datasets.js'
 import { Names } from './names/names.js'
 import { Keystore } from './names/keystore.js'
 import { loadPrivateKey } from './repo/identity.js'
@@ -33,6 +34,8 @@ export interface CairnNode {
   readonly gcLock: GcLock
   /** The repo's denylists: blocked content is neither served, fetched nor announced. */
   readonly denylist: Denylist
+  /** Published and followed datasets (node/datasets). */
+  readonly datasets: Datasets
   stop(): Promise<void>
 }
 
@@ -83,7 +86,7 @@ export async function createNode (repo: Repo, options: CreateNodeOptions = {}): 
     libp2p: () => services?.libp2p
   })
   names.start()
-  return {
+  const node: CairnNode = {
     repo,
     get config () { return repo.config },
     helia,
@@ -96,11 +99,16 @@ export async function createNode (repo: Repo, options: CreateNodeOptions = {}): 
     names,
     gcLock: createGcLock(),
     denylist: options.denylist ?? openDenylist(repo.paths.denylists),
+    // given the node itself once made (it is only called after this)
+    datasets: new Datasets(repo.datastore, () => node),
     async stop () {
+      await node.datasets.stop()
       names.stop()
       await options.services?.stop()
       await helia.stop()
       await repo.close()
     }
   }
+  node.datasets.start()
+  return node
 }

@@ -91,6 +91,11 @@ export interface ValuesCommand<R = unknown> extends CommandBase {
 export interface BytesCommand extends CommandBase {
   output: 'bytes'
   run(ctx: CommandContext, call: CommandCall): AsyncIterable<Uint8Array>
+  /**
+   * Where the CLI writes the bytes when `-o` is not given (`key export` writes
+   * `<name>.key`, as Kubo does), and with which file mode; stdout when absent.
+   */
+  defaultOutput?(call: CommandCall): { path: string, mode: number }
 }
 
 /** A command that yields a file tree (`get`): written to disk by the CLI, a tar stream over RPC. */

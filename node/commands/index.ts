@@ -11,6 +11,7 @@ import { swarmConnect, swarmDisconnect, swarmPeers } from './swarm.js'
 import { routingFindProvs, routingGet, routingProvide, routingPut, routingReprovide } from './routing.js'
 import { keyExport, keyGen, keyImport, keyList, keyRename, keyRm } from './key.js'
 import { nameInspect, namePublish, nameResolve, resolveCommand } from './name.js'
+import { datasetFollow, datasetLs, datasetPublish, datasetStatus, datasetSync, datasetUnfollow } from './dataset.js'
 import { bitswapLedger, bitswapStat, statsBitswap, statsProvide } from './stats.js'
 import type { Command } from './command.js'
 
@@ -52,6 +53,12 @@ export const commands: Command[] = [
   nameResolve,
   nameInspect,
   resolveCommand,
+  datasetPublish,
+  datasetFollow,
+  datasetLs,
+  datasetUnfollow,
+  datasetSync,
+  datasetStatus,
   statsProvide,
   statsBitswap,
   bitswapStat,

@@ -1,3 +1,4 @@
+import { basename } from 'node:path'
 import { UsageError } from '../errors.js'
 import { ipnsNameOf } from '../names/keystore.js'
 import { bytesCommand, valuesCommand, type InputEntry } from './command.js'
@@ -27,8 +28,8 @@ function listText (value: KeyListResult, long: boolean): string {
   return value.Keys.map(k => long ? `${k.Id} ${k.Name}` : k.Name).join('\n')
 }
 
-/** Reads a small uploaded file whole (a key or an IPNS record), refusing more than `max` bytes. */
-export async function readSmallInput (inputs: AsyncIterable<InputEntry> | undefined, what: string, max = 64 * 1024): Promise<Uint8Array> {
+/** Reads a small uploaded file whole (a key or an IPNS record), refusing more than `max` bytes; with its name. */
+export async function readSmallInput (inputs: AsyncIterable<InputEntry> | undefined, what: string, max = 64 * 1024): Promise<{ path: string, bytes: Uint8Array }> {
   if (inputs == null) throw new UsageError(`give the ${what} file`)
   // eslint-disable-next-line no-unreachable-loop -- only the first input counts; for await closes the rest
   for await (const input of inputs) {
@@ -40,7 +41,7 @@ export async function readSmallInput (inputs: AsyncIterable<InputEntry> | undefi
       if (size > max) throw new UsageError(`${input.path}: a ${what} is at most ${max} bytes`)
       chunks.push(chunk)
     }
-    return Buffer.concat(chunks)
+    return { path: input.path, bytes: Buffer.concat(chunks) }
   }
   throw new UsageError(`give the ${what} file`)
 }
@@ -117,11 +118,15 @@ export const keyRename = valuesCommand<KeyRenameResult>({
 
 export const keyExport = bytesCommand({
   path: ['key', 'export'],
-  description: 'Export a key in libp2p protobuf form (libp2p-protobuf-cleartext): to stdout, or -o FILE',
+  description: 'Export a key in libp2p protobuf form (libp2p-protobuf-cleartext) to <name>.key, or -o FILE (- for stdout)',
   args: [{ name: 'name', description: 'the key to export', required: true }],
-  options: [{ name: 'output', short: 'o', type: 'string', description: 'the file to write' }],
+  options: [{ name: 'output', short: 'o', type: 'string', description: 'the file to write (default <name>.key in the current folder; - for stdout)' }],
   async * run ({ node }, { args }) {
     yield await node.names.keystore.export(args[0] as string)
+  },
+  defaultOutput ({ args }) {
+    // as Kubo: the key's name with `.key`, its last path part only; owner-only, it is a secret
+    return { path: basename(`${args[0] ?? ''}.key`), mode: 0o600 }
   }
 })
 
@@ -135,7 +140,7 @@ export const keyImport = valuesCommand<KeyResult>({
   options: [],
   async * run ({ node }, { args, inputs }) {
     const name = args[0] as string
-    const key = await node.names.keystore.import(name, await readSmallInput(inputs, 'key'))
+    const key = await node.names.keystore.import(name, (await readSmallInput(inputs, 'key')).bytes)
     yield { Name: name, Id: ipnsNameOf(key) }
   },
   text (value) {

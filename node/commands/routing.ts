@@ -143,7 +143,7 @@ export const routingPut = valuesCommand<RoutingPutResult>({
     { name: 'allow-offline', type: 'boolean', description: 'accepted for Kubo compatibility: the record is always stored locally' }
   ],
   async * run ({ node, signal }, { args, inputs }) {
-    const name = await node.names.put(ipnsKey(args[0] as string), await readSmallInput(inputs, 'IPNS record', 10 * 1024), signal)
+    const name = await node.names.put(ipnsKey(args[0] as string), (await readSmallInput(inputs, 'IPNS record', 10 * 1024)).bytes, signal)
     yield { Key: `/ipns/${name.name}` }
   },
   text () {

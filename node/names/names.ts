@@ -7,7 +7,7 @@ import { dnsClient, readDnslink } from './dnslink.js'
 import { ipnsNameOfPeer, isDomainName, parseIpnsName, type IpnsName } from './ipns-name.js'
 import { Keystore } from './keystore.js'
 import { ipnsTopic, joinTopic, pubsubOf } from './pubsub.js'
-import { RecordStore, type HeldRecord } from './record-store.js'
+import { RecordStore, sameBytes, type HeldRecord } from './record-store.js'
 import type { Config } from '../../config/config.js'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
@@ -65,6 +65,8 @@ export interface NamesInit {
 export class Names {
   readonly keystore: Keystore
   readonly records: RecordStore
+  /** `record` events (detail: the `k51…` name) when a newer record arrives over pubsub. */
+  readonly updates = new EventTarget()
   private readonly init: NamesInit
   private dns: Promise<DNS> | undefined
   private controller = new AbortController()
@@ -157,6 +159,36 @@ export class Names {
   }
 
   /**
+   * The records of a key name as they are found, each better than the one before (Kubo's
+   * `name resolve --stream`): the held one first (unless `nocache`), then every valid
+   * record the DHT query turns up that beats the best so far, each stored as it comes.
+   */
+  async * streamRecords (nameText: string, options: ResolveOptions = {}): AsyncGenerator<HeldRecord> {
+    const name = parseIpnsName(nameText)
+    let best = options.nocache === true ? undefined : await this.records.get(name)
+    if (best != null) yield best
+    const libp2p = this.init.libp2p()
+    const dht = libp2p != null ? dhtOf(libp2p) : undefined
+    if (libp2p == null || dht == null || libp2p.getConnections().length === 0) {
+      if (best == null) throw new NotFoundError(`could not resolve name "${name.name}": no record found`)
+      return
+    }
+    joinTopic(libp2p, ipnsTopic(name.routingKey), this.controller.signal)
+    for await (const event of dht.get(name.routingKey, { signal: this.signal(options) })) {
+      if (event.name !== 'VALUE') continue
+      // kept only when valid and not older than the held record
+      const found = await this.records.put(name, event.value).catch(() => undefined)
+      if (found == null || (best != null && sameBytes(found.bytes, best.bytes))) continue
+      best = found
+      yield found
+    }
+    if (best != null) return
+    const held = await this.records.get(name)
+    if (held == null) throw new NotFoundError(`could not resolve name "${name.name}": no record found`)
+    yield held
+  }
+
+  /**
    * Resolves `/ipns/<name>[/path]` (or a bare name): IPNS keys through their records,
    * domains through DNSLink, following chains (recursive by default) and refusing loops.
    */
@@ -209,9 +241,16 @@ export class Names {
       await pubsub.publish(topic, bytes).catch(() => {})
     }
     const dht = dhtOf(libp2p)
-    if (dht == null || libp2p.getConnections().length === 0) return
-    for await (const event of dht.put(name.routingKey, bytes, { signal: this.signal(options) })) {
-      void event
+    if (dht == null) return
+    // alone, the put still stores the record in this node's DHT store, which answers the
+    // peers that connect later (a follower back from a restart asks it)
+    const alone = libp2p.getConnections().length === 0
+    try {
+      for await (const event of dht.put(name.routingKey, bytes, { signal: alone ? AbortSignal.any([this.signal(options), AbortSignal.timeout(networkLookupMs)]) : this.signal(options) })) {
+        void event
+      }
+    } catch (err) {
+      if (!alone) throw err
     }
   }
 
@@ -232,7 +271,9 @@ export class Names {
     if (!topic.startsWith('/record/')) return
     const routingKey = Buffer.from(topic.slice('/record/'.length), 'base64url')
     const name = ipnsNameOfPeer(peerIdFromMultihash(Digest.decode(routingKey.subarray('/ipns/'.length))))
-    await this.records.put(name, data)
+    const before = await this.records.get(name)
+    const after = await this.records.put(name, data)
+    if (before == null || !sameBytes(before.bytes, after.bytes)) this.updates.dispatchEvent(new CustomEvent('record', { detail: name.name }))
   }
 
   private async isOwn (name: IpnsName): Promise<boolean> {

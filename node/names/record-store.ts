@@ -52,7 +52,7 @@ export class RecordStore {
   async put (name: IpnsName, bytes: Uint8Array): Promise<HeldRecord> {
     await validateRecord(name, bytes)
     const current = await this.get(name)
-    if (current != null && !equal(current.bytes, bytes) && ipnsSelector(name.routingKey, [current.bytes, bytes]) === 0) {
+    if (current != null && !sameBytes(current.bytes, bytes) && ipnsSelector(name.routingKey, [current.bytes, bytes]) === 0) {
       const offered = decodeRecord(bytes)
       throw new StaleRecordError(`the record for ${name.name} (sequence ${offered.sequence}) is older than the one held (sequence ${current.sequence}): not replaced`)
     }
@@ -72,6 +72,7 @@ function held (bytes: Uint8Array): HeldRecord {
   return { bytes, sequence: record.sequence, value: record.value, ttl: record.ttl ?? 0n }
 }
 
-function equal (a: Uint8Array, b: Uint8Array): boolean {
+/** True when two records are the same bytes. */
+export function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i])
 }

@@ -1,5 +1,5 @@
 import test from 'ava'
-import { stat, writeFile } from 'node:fs/promises'
+import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { create } from 'kubo-rpc-client'
 import { cliText, runCli, tempDir, tempRepo } from '../helpers/cli.js'
@@ -67,7 +67,10 @@ test('keys through the CLI: owner-only files, export/import, rename, taken names
   const dir = await tempDir()
   t.teardown(dir.cleanup)
   const exported = join(dir.path, 'k1.key')
-  await cliText(['key', 'export', 'k1', '-o', exported], { repo })
+  // as Kubo: without -o the key goes to <name>.key in the current folder, owner-only
+  t.is(await cliText(['key', 'export', 'k1'], { repo, cwd: dir.path }), '')
+  t.is((await stat(exported)).mode & 0o777, 0o600)
+  t.true((await readFile(exported)).equals((await runCli(['key', 'export', 'k1', '-o', '-'], { repo })).stdout))
   const other = await tempRepo()
   t.teardown(other.cleanup)
   t.is((await cliText(['key', 'import', 'copy', exported], { repo: other.repo })).trim(), id)

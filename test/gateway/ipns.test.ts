@@ -1,7 +1,7 @@
 import test from 'ava'
 import { readFile } from 'node:fs/promises'
 import { createReadStream } from 'node:fs'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { createIPNSRecordWithExpiration, marshalIPNSRecord } from 'ipns'
 import { validateConfig } from '../../config/config.js'
 import { createNode, type CairnNode } from '../../node/node.js'
@@ -14,6 +14,7 @@ import { tempDir } from '../helpers/cli.js'
 import { httpGet } from '../helpers/gateway.js'
 import { startDohServer, type DohServer } from '../helpers/doh-server.js'
 import type { ValuesCommand } from '../../node/commands/command.js'
+import type { InspectResult } from '../../node/commands/name.js'
 
 const fixtures = {
   v1v2: 'k51qzi5uqu5dlkw8pxuw9qmqayfdeh4kfebhmreauqdc6a7c3y7d5i9fi8mk9w_v1-v2.ipns-record',
@@ -38,7 +39,7 @@ async function run (path: string[], args: string[], options: Record<string, stri
   const call = {
     args,
     options,
-    ...(file != null ? { inputs: (async function * () { yield { path: 'record', content: createReadStream(file) } })() } : {})
+    ...(file != null ? { inputs: (async function * () { yield { path: basename(file), content: createReadStream(file) } })() } : {})
   }
   const out: unknown[] = []
   for await (const value of command.run({ node, signal: new AbortController().signal }, call)) out.push(value)
@@ -165,4 +166,34 @@ test.serial('a name pointing at a directory redirects under /ipns/ and serves it
   t.is(file.text, '<p>hello</p>')
   t.is(file.headers['x-ipfs-path'], `/ipns/${name}/index.html`)
   t.is(file.headers['cache-control'], 'public, max-age=60')
+})
+
+test.serial('/ipns/<name> on a subdomain gateway host redirects to <name>.ipns.<host>, a DNSLink name inlined', async t => {
+  const port = new URL(gateway.url).port
+  const host = { Host: `localhost:${port}` }
+  const key = await httpGet(gateway.url, `/ipns/${nameOf(fixtures.v1v2)}/a/b?x=1`, { headers: host })
+  t.is(key.status, 301)
+  t.is(key.headers.location, `http://${nameOf(fixtures.v1v2)}.ipns.localhost:${port}/a/b?x=1`)
+  const domain = await httpGet(gateway.url, '/ipns/en.wiki-pedia.test', { headers: host })
+  t.is(domain.status, 301)
+  t.is(domain.headers.location, `http://en-wiki--pedia-test.ipns.localhost:${port}/`)
+  t.is((await httpGet(gateway.url, '/ipns/not-a-key', { headers: host })).status, 400)
+})
+
+test.serial('?format=car under /ipns/ is cached for the record TTL, not as immutable', async t => {
+  await routingPut(fixtures.v1v2)
+  const car = await httpGet(gateway.url, `/ipns/${nameOf(fixtures.v1v2)}?format=car`)
+  t.is(car.status, 200)
+  t.is(car.headers['content-type']?.split(';')[0], 'application/vnd.ipld.car')
+  t.is(car.headers['cache-control'], 'public, max-age=1800')
+  const raw = await httpGet(gateway.url, `/ipns/${nameOf(fixtures.v1v2)}`, { headers: { Accept: 'application/vnd.ipld.raw' } })
+  t.is(raw.headers['cache-control'], 'public, max-age=1800')
+})
+
+test.serial('name inspect checks an ed25519 record against the name its file is called after, and against --verify', async t => {
+  const [named] = await run(['name', 'inspect'], [fixtures.v1v2], {}, recordFile(fixtures.v1v2)) as InspectResult[]
+  t.deepEqual(named?.Validation, { Valid: true, Reason: '', Name: nameOf(fixtures.v1v2) })
+  const [wrong] = await run(['name', 'inspect'], [fixtures.v1v2], { verify: nameOf(fixtures.v2) }, recordFile(fixtures.v1v2)) as InspectResult[]
+  t.is(wrong?.Validation?.Valid, false)
+  t.regex(wrong?.Validation?.Reason ?? '', /bad signature/)
 })

@@ -1,6 +1,8 @@
 import test from 'ava'
 import { connectNodes, startNodes, stopNodes, waitFor, type TestNode } from '../helpers/nodes.js'
+import { findCommand } from '../../node/commands/index.js'
 import type { Config } from '../../config/config.js'
+import type { ValuesCommand } from '../../node/commands/command.js'
 
 async function addText (node: TestNode, text: string): Promise<string> {
   const cid = await node.node.fs.addBytes(new TextEncoder().encode(text))
@@ -59,6 +61,11 @@ test.serial('without pubsub, C keeps its cached record and --nocache asks the DH
     await a.node.names.publish(`/ipfs/${second}`)
     // within the TTL the held record answers
     t.is((await c.node.names.resolve(name)).path, `/ipfs/${first}`)
+    // --stream: the held answer at once, then the better one the DHT turns up
+    const streamed: string[] = []
+    const resolve = findCommand(['name', 'resolve']) as ValuesCommand<{ Path: string }>
+    for await (const value of resolve.run({ node: c.node, signal: AbortSignal.timeout(30_000) }, { args: [name], options: { stream: true } })) streamed.push(value.Path)
+    t.deepEqual(streamed, [`/ipfs/${first}`, `/ipfs/${second}`])
     t.is((await c.node.names.resolve(name, { nocache: true })).path, `/ipfs/${second}`)
     t.is(await catText(c, second), 'two\n')
   } finally {
