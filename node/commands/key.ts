@@ -1,6 +1,5 @@
 import { basename } from 'node:path'
 import { UsageError } from '../errors.js'
-import { ipnsNameOf } from '../names/keystore.js'
 import { bytesCommand, valuesCommand, type InputEntry } from './command.js'
 
 /** One key, Kubo's `{Name, Id}`. */
@@ -55,6 +54,8 @@ export const keyGen = valuesCommand<KeyResult>({
     { name: 'size', short: 's', type: 'number', description: 'RSA key size in bits (default 2048)' }
   ],
   async * run ({ node }, { args, options }) {
+    // loaded on use: the keystore brings libp2p's crypto
+    const { ipnsNameOf } = await import('../names/keystore.js')
     const name = args[0] as string
     const key = await node.names.keystore.generate(name, {
       ...(typeof options.type === 'string' ? { type: options.type } : {}),
@@ -73,6 +74,7 @@ export const keyList = valuesCommand<KeyListResult>({
   args: [],
   options: [longOption],
   async * run ({ node }) {
+    const { ipnsNameOf } = await import('../names/keystore.js')
     const keys = await node.names.keystore.list()
     yield { Keys: keys.map(k => ({ Name: k.name, Id: ipnsNameOf(k.key) })) }
   },
@@ -87,6 +89,7 @@ export const keyRm = valuesCommand<KeyListResult>({
   args: [{ name: 'name', description: 'names of the keys to remove', required: true, variadic: true }],
   options: [longOption],
   async * run ({ node }, { args }) {
+    const { ipnsNameOf } = await import('../names/keystore.js')
     const removed: KeyResult[] = []
     for (const name of args) {
       removed.push({ Name: name, Id: ipnsNameOf(await node.names.keystore.remove(name)) })
@@ -107,6 +110,7 @@ export const keyRename = valuesCommand<KeyRenameResult>({
   ],
   options: [],
   async * run ({ node }, { args }) {
+    const { ipnsNameOf } = await import('../names/keystore.js')
     const [from = '', to = ''] = args
     const key = await node.names.keystore.rename(from, to)
     yield { Was: from, Now: to, Id: ipnsNameOf(key), Overwrite: false }
@@ -139,6 +143,7 @@ export const keyImport = valuesCommand<KeyResult>({
   ],
   options: [],
   async * run ({ node }, { args, inputs }) {
+    const { ipnsNameOf } = await import('../names/keystore.js')
     const name = args[0] as string
     const key = await node.names.keystore.import(name, (await readSmallInput(inputs, 'key')).bytes)
     yield { Name: name, Id: ipnsNameOf(key) }

@@ -1,10 +1,7 @@
-import { extractPublicKeyFromIPNSRecord } from 'ipns'
-import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import { parseDuration } from '../../config/duration.js'
 import { UsageError } from '../errors.js'
 import { parseContentPath } from '../content/content-path.js'
-import { resolvePath } from '../content/resolve.js'
-import { decodeRecord, ipnsNameOfPeer, isDomainName, parseIpnsName, validateRecord, type IpnsName } from '../names/ipns-name.js'
+import type { IpnsName } from '../names/ipns-name.js'
 import { readSmallInput } from './key.js'
 import { valuesCommand } from './command.js'
 import type { CairnNode } from '../node.js'
@@ -36,6 +33,11 @@ export interface InspectResult {
   Validation?: { Valid: boolean, Reason: string, Name: string }
 }
 
+// loaded on use: the command table is imported by every CLI call, these bring ipns,
+// libp2p's crypto and the UnixFS exporter
+const resolver = async (): Promise<typeof import('../content/resolve.js')> => await import('../content/resolve.js')
+const ipnsNames = async (): Promise<typeof import('../names/ipns-name.js')> => await import('../names/ipns-name.js')
+
 function durationOption (value: unknown, flag: string): number | undefined {
   if (typeof value !== 'string') return undefined
   try {
@@ -66,7 +68,7 @@ export const namePublish = valuesCommand<PublishResult>({
   async * run ({ node, signal }, { args, options }) {
     const value = normalisePath(args[0] as string)
     if (options.resolve !== false && value.startsWith('/ipfs/')) {
-      await resolvePath(node, parseContentPath(value), { signal })
+      await (await resolver()).resolvePath(node, parseContentPath(value), { signal })
     }
     const lifetime = durationOption(options.lifetime, 'lifetime')
     const ttl = durationOption(options.ttl, 'ttl')
@@ -94,7 +96,7 @@ async function * resolveStream (node: CairnNode, name: string, options: Record<s
   const nocache = options.nocache === true
   const path = name.startsWith('/ipns/') ? name : `/ipns/${name}`
   const [first = '', ...rest] = path.slice('/ipns/'.length).split('/')
-  if (options.stream !== true || isDomainName(first)) {
+  if (options.stream !== true || (await ipnsNames()).isDomainName(first)) {
     yield { Path: (await node.names.resolve(path, { recursive, nocache, signal })).path }
     return
   }
@@ -147,7 +149,7 @@ export const resolveCommand = valuesCommand<PathResult>({
       yield { Path: `/ipfs/${content.root.toString()}` }
       return
     }
-    const resolved = await resolvePath(node, content, { signal })
+    const resolved = await (await resolver()).resolvePath(node, content, { signal })
     yield { Path: `/ipfs/${resolved.entry.cid.toString()}` }
   },
   text (value) {
@@ -161,7 +163,7 @@ export const resolveCommand = valuesCommand<PathResult>({
  * conformance fixtures are. An ed25519 record carries no key (the name inlines it), so
  * this is how `name inspect` checks one without `--verify`.
  */
-function nameInFileName (path: string): IpnsName | undefined {
+function nameInFileName (path: string, parseIpnsName: (text: string) => IpnsName): IpnsName | undefined {
   const base = path.split('/').at(-1) ?? ''
   const match = /^([a-z0-9]+)[._]/i.exec(base)
   if (match == null) return undefined
@@ -178,7 +180,12 @@ export const nameInspect = valuesCommand<InspectResult>({
   args: [{ name: 'record', description: 'the record file (- for stdin)', required: true, kind: 'file' }],
   options: [{ name: 'verify', type: 'string', description: 'the name (k51…) to check the record against; default the key the record embeds, else the name the file is named after' }],
   async * run (_ctx, { inputs, options }) {
-    const { path, bytes } = await readSmallInput(inputs, 'IPNS record', 10 * 1024)
+    const [{ path, bytes }, { decodeRecord, ipnsNameOfPeer, parseIpnsName, validateRecord }, { extractPublicKeyFromIPNSRecord }, { peerIdFromPublicKey }] = await Promise.all([
+      readSmallInput(inputs, 'IPNS record', 10 * 1024),
+      ipnsNames(),
+      import('ipns'),
+      import('@libp2p/peer-id')
+    ])
     const record = decodeRecord(bytes)
     const publicKey = extractPublicKeyFromIPNSRecord(record)
     const result: InspectResult = {
@@ -195,7 +202,7 @@ export const nameInspect = valuesCommand<InspectResult>({
     }
     const name = typeof options.verify === 'string'
       ? parseIpnsName(options.verify)
-      : publicKey != null ? ipnsNameOfPeer(peerIdFromPublicKey(publicKey)) : nameInFileName(path)
+      : publicKey != null ? ipnsNameOfPeer(peerIdFromPublicKey(publicKey)) : nameInFileName(path, parseIpnsName)
     if (name != null) {
       const reason = await validateRecord(name, bytes).then(() => '', (err: Error) => err.message)
       result.Validation = { Valid: reason === '', Reason: reason, Name: name.name }
