@@ -44,10 +44,11 @@ function defaultPublicGateways (): Config['Gateway']['PublicGateways'] {
   return { localhost: { Paths: ['/ipfs', '/ipns'], UseSubdomains: true } }
 }
 
-/** Applies a profile to an existing config, keeping identity and the API/Gateway listen addresses. */
+/** Applies a profile to an existing config, keeping identity and the API, Gateway and PinningAPI listen addresses. */
 export function applyProfile (config: Config, profile: ProfileName): Config {
   const section = profileSection(profile)
-  section.Addresses = { ...section.Addresses, API: config.Addresses.API, Gateway: config.Addresses.Gateway }
+  const { API, Gateway, PinningAPI } = config.Addresses
+  section.Addresses = { ...section.Addresses, API, Gateway, PinningAPI }
   return validateConfig({ ...config, ...section })
 }
 

@@ -83,6 +83,11 @@ export interface ValuesCommand<R = unknown> extends CommandBase {
    * opens no node (no Helia, no stores, no lock). Through a daemon `run` answers.
    */
   fromConfig?(config: Config, call: CommandCall): AsyncIterable<R>
+  /**
+   * With a `progress` option the CLI turns it on when stderr is a terminal and draws a
+   * byte bar from `{ Name, Bytes }` values; `false` draws none (the text shows progress).
+   */
+  progressBar?: boolean
   /** Text for one value, or undefined to print nothing for it (e.g. progress values). */
   text(value: R, options: Options): string | undefined
 }
