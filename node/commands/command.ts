@@ -14,6 +14,8 @@ export interface OptionSpec {
   default?: boolean | string | number
   /** A boolean that stays undefined when not given, so the command can pick the default (`raw-leaves` follows `cid-version`). */
   tristate?: boolean
+  /** A string option that takes several values, comma-separated (Kubo's delimited strings); over RPC it may also be repeated. */
+  list?: boolean
 }
 
 /** One positional argument. `file` arguments are local paths on the CLI and multipart parts over RPC. */

@@ -121,8 +121,8 @@ export const pinRemoteAdd = valuesCommand<RemotePin | RemotePinProgress>({
 const filterOptions = [
   serviceOption,
   { name: 'name', type: 'string', description: 'only pins with this exact name' },
-  { name: 'cid', type: 'string', description: 'only these CIDs (comma-separated)' },
-  { name: 'status', type: 'string', description: 'only pins with these statuses (comma-separated: queued, pinning, pinned, failed; default pinned)' }
+  { name: 'cid', type: 'string', list: true, description: 'only these CIDs (comma-separated)' },
+  { name: 'status', type: 'string', list: true, description: 'only pins with these statuses (comma-separated: queued, pinning, pinned, failed; default pinned)' }
 ] as const
 
 export const pinRemoteLs = valuesCommand<RemotePin>({
