@@ -11,7 +11,8 @@ import { TokenStore } from '../../node/pinning/tokens.js'
 import { pinOf } from '../../node/pins/pins.js'
 import { initTestRepo, startNode, waitFor, type TestNode } from '../helpers/nodes.js'
 import { tempDir } from '../helpers/cli.js'
-import type { Config } from '../../config/config.js'
+import { applyProfile, defaultConfig, setConfigValue, type Config } from '../../config/config.js'
+import { createIdentity } from '../../node/repo/identity.js'
 
 const allStatuses = [Status.Queued, Status.Pinning, Status.Pinned, Status.Failed]
 
@@ -242,4 +243,22 @@ test.serial('a pin request interrupted by a restart resumes and completes', asyn
   t.is(done.pin.name, 'later')
   t.is((await pinOf(service.node, cid))?.type, 'recursive')
   t.is((await api.pinsGet({ status: allStatuses })).count, 1)
+})
+
+test('Addresses.PinningAPI defaults to loopback port 5003, takes "" for off, and survives a profile change', async t => {
+  const config = defaultConfig(await createIdentity(), 'local')
+  t.is(config.Addresses.PinningAPI, '/ip4/127.0.0.1/tcp/5003')
+  t.is(defaultConfig(await createIdentity(), 'public').Addresses.PinningAPI, '/ip4/127.0.0.1/tcp/5003')
+  t.throws(() => setConfigValue(config, 'Addresses.PinningAPI', '/ip4/127.0.0.1/udp/5003'), { message: /Addresses\.PinningAPI/ })
+  const off = setConfigValue(config, 'Addresses.PinningAPI', '')
+  t.is(off.Addresses.PinningAPI, '')
+  t.is(applyProfile(off, 'server').Addresses.PinningAPI, '')
+
+  const dir = await tempDir('cairn-pinsvc-')
+  t.teardown(dir.cleanup)
+  const root = join(dir.path, 'repo')
+  await initTestRepo(root, { configure: (c: Config) => { c.Addresses.PinningAPI = '' } })
+  const daemon = await startDaemon({ root, pinning: startPinningServer, env: {}, initialReprovideDelay: 3_600_000 })
+  t.teardown(daemon.stop)
+  t.is(daemon.pinning, undefined)
 })
