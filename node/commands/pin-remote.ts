@@ -81,7 +81,7 @@ export const pinRemoteAdd = valuesCommand<RemotePin | RemotePinProgress>({
     serviceOption,
     nameOption,
     { name: 'background', type: 'boolean', default: false, description: 'return once the service has queued the pin' },
-    { name: 'progress', type: 'boolean', description: 'give each status while waiting (on by default at a terminal)' }
+    { name: 'progress', type: 'boolean', tristate: true, description: 'give each status while waiting (on by default at a terminal)' }
   ],
   progressBar: false,
   async * run ({ node, signal }, { args, options }) {

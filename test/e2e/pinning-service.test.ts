@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { create } from 'kubo-rpc-client'
 import { CID } from 'multiformats/cid'
 import { cliText, runCli, tempDir, tempRepo } from '../helpers/cli.js'
-import { startDaemon } from '../helpers/nodes.js'
+import { startDaemon, waitFor } from '../helpers/nodes.js'
+import { runCliInTty } from '../helpers/tty.js'
 
 test('pin remote add --background=false from node C pins on node A\'s Pinning Service API, fetching from C', async t => {
   const a = await tempRepo()
@@ -56,9 +57,29 @@ test('pin remote add --background=false from node C pins on node A\'s Pinning Se
   t.is(unknown.code, 2)
   t.regex(unknown.stderr, /no remote pinning service "nowhere"/)
 
+  // on a terminal the statuses seen while waiting are shown; --background returns at once (queued)
+  const more = async (name: string): Promise<string> => {
+    await writeFile(join(work.path, name), `${name} `.repeat(10_000))
+    return /added (\S+)/.exec(await cliText(['add', join(work.path, name)], { repo: c.repo }))?.[1] as string
+  }
+  const onTty = await more('tty.txt')
+  const tty = await runCliInTty(['pin', 'remote', 'add', '--service=node-a', '--name=tty', onTty], { repo: c.repo })
+  t.is(tty.code, 0, tty.output)
+  t.regex(tty.output, /Status: queued\r?\n(Status: pinning\r?\n)?CID:\t\S+\r?\nName:\ttty\r?\nStatus:\tpinned/)
+  const later = await more('background.txt')
+  t.regex(await cliText(['pin', 'remote', 'add', '--service=node-a', '--background', later], { repo: c.repo }), /^CID:\t\S+\nName:\t\nStatus:\tqueued\n$/)
+  await waitFor(async () => (await cliText(['pin', 'remote', 'ls', '--service=node-a', `--cid=${later}`], { repo: c.repo })) !== '', 60_000, 500)
+  const viaKubo = await more('kubo.txt')
+  t.like(await kubo.pin.remote.add(CID.parse(viaKubo), { service: 'node-a', name: 'kubo' }), { name: 'kubo', status: 'pinned' })
+
   await cliText(['pin', 'remote', 'rm', '--service=node-a', `--cid=${cid}`], { repo: c.repo })
-  t.is(await cliText(['pin', 'remote', 'ls', '--service=node-a'], { repo: c.repo }), '')
+  t.is((await cliText(['pin', 'remote', 'ls', '--service=node-a'], { repo: c.repo })).split('\n').filter(Boolean).length, 3)
   t.false((await cliText(['pin', 'ls', '--type=recursive'], { repo: a.repo })).includes(cid))
+  const bulk = await runCli(['pin', 'remote', 'rm', '--service=node-a'], { repo: c.repo })
+  t.is(bulk.code, 2)
+  t.regex(bulk.stderr, /3 remote pins match: add --force/)
+  await cliText(['pin', 'remote', 'rm', '--service=node-a', '--force'], { repo: c.repo })
+  t.is(await cliText(['pin', 'remote', 'ls', '--service=node-a'], { repo: c.repo }), '')
 
   // a revoked token is refused with the service's 401
   await cliText(['pinning', 'token', 'rm', 'node-c'], { repo: a.repo })
