@@ -191,9 +191,11 @@ export class PinningService {
     try {
       await this.dialOrigins(request.pin.origins ?? [], signal)
       const cid = parseCid(request.pin.cid)
-      if (await pinOf(this.node, cid, signal) == null) {
+      // a CID the user had pinned (a direct pin is made recursive) stays theirs: never marked owned
+      const existing = await pinOf(this.node, cid, signal)
+      if (existing?.type !== 'recursive') {
         await addPin(this.node, cid, { recursive: true, signal, ...(request.pin.name != null ? { name: request.pin.name } : {}) })
-        await this.node.repo.datastore.put(ownedKey(cidKey(request.pin.cid)), new Uint8Array())
+        if (existing == null) await this.node.repo.datastore.put(ownedKey(cidKey(request.pin.cid)), new Uint8Array())
       }
     } catch (err) {
       if (this.stopping) {

@@ -33,6 +33,10 @@ test('pin remote add --background=false from node C pins on node A\'s Pinning Se
 
   await cliText(['pin', 'remote', 'service', 'add', 'node-a', endpoint, token], { repo: c.repo })
   t.is((await cliText(['pin', 'remote', 'service', 'ls'], { repo: c.repo })).trim(), `node-a ${endpoint}`)
+  // the key is kept in the config but never shown (as Kubo)
+  t.false((await cliText(['config', 'show'], { repo: c.repo })).includes(token))
+  t.false((await cliText(['config', 'get', 'Pinning.RemoteServices'], { repo: c.repo })).includes(token))
+  t.is((await runCli(['config', 'get', 'Pinning.RemoteServices.node-a.API.Key'], { repo: c.repo })).code, 2)
   const again = await runCli(['pin', 'remote', 'service', 'add', 'node-a', endpoint, token], { repo: c.repo })
   t.is(again.code, 2)
 

@@ -8,7 +8,7 @@ import { Configuration, RemotePinningServiceClient, Status, TextMatchingStrategy
 import { startDaemon, type Daemon } from '../../node/daemon.js'
 import { startPinningServer } from '../../gateway/pinning/server.js'
 import { TokenStore } from '../../node/pinning/tokens.js'
-import { pinOf } from '../../node/pins/pins.js'
+import { addPin, pinOf } from '../../node/pins/pins.js'
 import { initTestRepo, startNode, waitFor, type TestNode } from '../helpers/nodes.js'
 import { tempDir } from '../helpers/cli.js'
 import { applyProfile, defaultConfig, setConfigValue, type Config } from '../../config/config.js'
@@ -213,6 +213,14 @@ test.serial('two tokens do not see each other\'s pins', async t => {
   t.is((await pinOf(service.node, CID.parse(cid)))?.type, 'recursive')
   t.is((await first.pinsGet({ status: allStatuses })).count, 0)
   t.is((await second.pinsRequestidGet({ requestid: theirs.requestid })).status, Status.Pinned)
+
+  // a CID the node's user had pinned before stays pinned when its request goes
+  const own = await service.node.fs.addBytes(new TextEncoder().encode('pinned by the user'))
+  await addPin(service.node, own, { recursive: true, name: 'user' })
+  const request = await first.pinsPost({ pin: { cid: own.toString() } })
+  t.is((await settled(first, request.requestid)).status, Status.Pinned)
+  await first.pinsRequestidDelete({ requestid: request.requestid })
+  t.like(await pinOf(service.node, own), { type: 'recursive', name: 'user' })
 })
 
 test.serial('a pin request interrupted by a restart resumes and completes', async t => {
