@@ -24,7 +24,8 @@ export async function startPinningServer (node: CairnNode, listen: string): Prom
   })
   try {
     server.listen(address.port, address.host)
-    await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => { throw err })])
+    // rejects with the server's error (EADDRINUSE) instead
+    await once(server, 'listening')
   } catch (err) {
     await service.stop()
     throw err

@@ -270,3 +270,21 @@ test('Addresses.PinningAPI defaults to loopback port 5003, takes "" for off, and
   t.teardown(daemon.stop)
   t.is(daemon.pinning, undefined)
 })
+
+test('a daemon whose Pinning Service API port is taken fails to start and releases the repo', async t => {
+  const { createServer } = await import('node:net')
+  const taken = createServer()
+  await new Promise<void>(resolve => taken.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { taken.close() })
+  const port = (taken.address() as { port: number }).port
+  const dir = await tempDir('cairn-pinsvc-')
+  t.teardown(dir.cleanup)
+  const root = join(dir.path, 'repo')
+  await initTestRepo(root)
+  const options = { root, pinning: startPinningServer, env: { CAIRN_PINNING_API: `/ip4/127.0.0.1/tcp/${port}` }, initialReprovideDelay: 3_600_000 }
+  await t.throwsAsync(startDaemon(options), { code: 'EADDRINUSE' })
+  // the repo lock was released: the same repo opens again on a free port
+  const daemon = await startDaemon({ ...options, env: { CAIRN_PINNING_API: '/ip4/127.0.0.1/tcp/0' } })
+  t.teardown(daemon.stop)
+  t.truthy(daemon.pinning)
+})
