@@ -175,7 +175,7 @@ export const pinRemoteServiceAdd = valuesCommand<never>({
 
 export const pinRemoteServiceLs = valuesCommand<RemoteServiceList>({
   path: ['pin', 'remote', 'service', 'ls'],
-  description: 'List the remote pinning services: `<name> <endpoint>`',
+  description: 'List the remote pinning services: `<name>\\t<endpoint>`',
   args: [],
   options: [],
   async * run ({ node }) {
@@ -185,7 +185,7 @@ export const pinRemoteServiceLs = valuesCommand<RemoteServiceList>({
         .sort((a, b) => a.Service.localeCompare(b.Service))
     }
   },
-  text: value => value.RemoteServices.length === 0 ? undefined : value.RemoteServices.map(s => `${s.Service} ${s.ApiEndpoint}`).join('\n')
+  text: value => value.RemoteServices.length === 0 ? undefined : value.RemoteServices.map(s => `${s.Service}\t${s.ApiEndpoint}`).join('\n')
 })
 
 export const pinRemoteServiceRm = valuesCommand<never>({

@@ -32,7 +32,7 @@ test('pin remote add --background=false from node C pins on node A\'s Pinning Se
   t.truthy(cid)
 
   await cliText(['pin', 'remote', 'service', 'add', 'node-a', endpoint, token], { repo: c.repo })
-  t.is((await cliText(['pin', 'remote', 'service', 'ls'], { repo: c.repo })).trim(), `node-a ${endpoint}`)
+  t.is((await cliText(['pin', 'remote', 'service', 'ls'], { repo: c.repo })).trim(), `node-a\t${endpoint}`)
   // the key is kept in the config but never shown (as Kubo)
   t.false((await cliText(['config', 'show'], { repo: c.repo })).includes(token))
   t.false((await cliText(['config', 'get', 'Pinning.RemoteServices'], { repo: c.repo })).includes(token))
