@@ -34,6 +34,7 @@ export interface PinList {
 const concurrency = 4
 /** How long one origin may take to dial (best effort: a failure never fails the pin). */
 const originDialMs = 15_000
+const maxDelegates = 20
 const live: ReadonlySet<PinState> = new Set(['queued', 'pinning', 'pinned'])
 const ownedKey = (cid: string): Key => new Key(`/pinning/owned/${cid}`)
 /** One spelling per CID (v1), so that `Qm…` and `bafy…` requests count as one pin. */
@@ -83,9 +84,9 @@ export class PinningService {
     await Promise.allSettled([...this.workers])
   }
 
-  /** This node's multiaddrs, for `PinStatus.delegates`. */
+  /** This node's multiaddrs, for `PinStatus.delegates` (the spec allows at most 20). */
   delegates (): string[] {
-    return this.node.network?.libp2p.getMultiaddrs().map(String) ?? []
+    return this.node.network?.libp2p.getMultiaddrs().slice(0, maxDelegates).map(String) ?? []
   }
 
   /** `POST /pins`: stores a queued request and starts on it. */
