@@ -124,6 +124,15 @@ test.serial('the spec client adds, gets, lists with each filter, replaces and de
   const byMeta = await fetch(`${service.url}/pins?meta=${encodeURIComponent('{"app":"x"}')}`, { headers: { Authorization: `Bearer ${token}` } })
   t.deepEqual(((await byMeta.json()) as { results: Array<{ pin: { name: string } }> }).results.map(r => r.pin.name), ['Alpha-One'])
 
+  // a replacement that never gets pinned leaves the old request and its pin in place
+  const stuck = await api.pinsRequestidPost({ requestid: a.requestid, pin: { cid: (await rawCid(new TextEncoder().encode('nowhere either'))).toString() } })
+  t.is((await api.pinsRequestidGet({ requestid: a.requestid })).status, Status.Pinned)
+  t.is((await pinOf(node, alpha))?.type, 'recursive')
+  t.is((await settled(api, stuck.requestid)).status, Status.Failed)
+  t.is((await api.pinsRequestidGet({ requestid: a.requestid })).status, Status.Pinned)
+  t.is((await pinOf(node, alpha))?.type, 'recursive')
+  await api.pinsRequestidDelete({ requestid: stuck.requestid })
+
   // replace alpha by gamma: a new requestid; the old request and its pin go once gamma is pinned
   const replaced = await api.pinsRequestidPost({ requestid: a.requestid, pin: { cid: gamma.toString(), name: 'gamma' } })
   t.not(replaced.requestid, a.requestid)
