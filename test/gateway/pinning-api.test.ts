@@ -8,6 +8,8 @@ import { Configuration, RemotePinningServiceClient, Status, TextMatchingStrategy
 import { startDaemon, type Daemon } from '../../node/daemon.js'
 import { startPinningServer } from '../../gateway/pinning/server.js'
 import { TokenStore } from '../../node/pinning/tokens.js'
+import { pinRemoteAdd } from '../../node/commands/pin-remote.js'
+import { RemotePinningError } from '../../node/errors.js'
 import { addPin, pinOf } from '../../node/pins/pins.js'
 import { initTestRepo, startNode, waitFor, type TestNode } from '../helpers/nodes.js'
 import { tempDir } from '../helpers/cli.js'
@@ -296,4 +298,23 @@ test('a daemon whose Pinning Service API port is taken fails to start and releas
   const daemon = await startDaemon({ ...options, env: { CAIRN_PINNING_API: '/ip4/127.0.0.1/tcp/0' } })
   t.teardown(daemon.stop)
   t.truthy(daemon.pinning)
+})
+
+test.serial('pin remote add fails with ERR_REMOTE_PINNING when the service fails the pin or cannot be reached', async t => {
+  const { service, token } = await setup(t)
+  const node = service.node
+  const next = structuredClone(node.config)
+  next.Pinning.RemoteServices.self = { API: { Endpoint: service.url, Key: token } }
+  next.Pinning.RemoteServices.gone = { API: { Endpoint: 'http://127.0.0.1:1', Key: token } }
+  await node.repo.saveConfig(next)
+  const drain = async (service: string, cid: string): Promise<unknown[]> => {
+    const out: unknown[] = []
+    for await (const value of pinRemoteAdd.run({ node, signal: AbortSignal.timeout(60_000) }, { args: [cid], options: { service, background: false } })) out.push(value)
+    return out
+  }
+  const missing = (await rawCid(new TextEncoder().encode('no one has it'))).toString()
+  await t.throwsAsync(drain('self', missing), { instanceOf: RemotePinningError, message: new RegExp(`remote service "self" failed to pin ${missing}`) })
+  await t.throwsAsync(drain('gone', missing), { instanceOf: RemotePinningError, message: /remote service "gone" at http:\/\/127\.0\.0\.1:1 is unreachable/ })
+  await t.throwsAsync(drain('self', 'not-a-cid'), { code: 'ERR_INVALID_CID' })
+  await t.throwsAsync(drain('nope', missing), { code: 'ERR_USAGE', message: /no remote pinning service "nope"/ })
 })
