@@ -114,7 +114,9 @@ export const configSchema = z.strictObject({
   }),
   Pinning: z.strictObject({
     /** Remote pinning services for `pin remote`, by name. */
-    RemoteServices: z.record(z.string(), remoteService).default({})
+    RemoteServices: z.record(z.string(), remoteService).default({}),
+    /** Pin requests the Pinning Service API fetches at once; the others wait in `queued`. */
+    ServiceConcurrency: z.number().int().positive().default(4)
   }).prefault({}),
   Ipns: z.strictObject({
     /** IPNS-over-PubSub (gossipsub): publish each record on its topic, subscribe to names resolved. */

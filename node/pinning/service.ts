@@ -30,8 +30,6 @@ export interface PinList {
   results: PinRequest[]
 }
 
-/** Pins fetched at once; the rest wait in `queued`. */
-const concurrency = 4
 /** How long one origin may take to dial (best effort: a failure never fails the pin). */
 const originDialMs = 15_000
 const maxDelegates = 20
@@ -172,7 +170,7 @@ export class PinningService {
   }
 
   private pump (): void {
-    while (!this.stopping && this.active.size < concurrency) {
+    while (!this.stopping && this.active.size < this.node.config.Pinning.ServiceConcurrency) {
       const requestid = this.pending.shift()
       if (requestid == null) return
       const controller = new AbortController()

@@ -318,3 +318,23 @@ test.serial('pin remote add fails with ERR_REMOTE_PINNING when the service fails
   await t.throwsAsync(drain('self', 'not-a-cid'), { code: 'ERR_INVALID_CID' })
   await t.throwsAsync(drain('nope', missing), { code: 'ERR_USAGE', message: /no remote pinning service "nope"/ })
 })
+
+test.serial('Pinning.ServiceConcurrency bounds the pins fetched at once; the rest wait queued', async t => {
+  const dir = await tempDir('cairn-pinsvc-')
+  const root = join(dir.path, 'repo')
+  await initTestRepo(root, { configure: (c: Config) => { c.Fetch.Timeout = '10m'; c.Pinning.ServiceConcurrency = 1 } })
+  const service = await startService(root)
+  t.teardown(async () => {
+    await service.stop()
+    await dir.cleanup()
+  })
+  const api = client(service.url, (await new TokenStore(service.node.repo.datastore).create(undefined)).Token)
+  const first = await api.pinsPost({ pin: { cid: (await rawCid(new TextEncoder().encode('first, held by nobody'))).toString() } })
+  const second = await api.pinsPost({ pin: { cid: (await rawCid(new TextEncoder().encode('second, held by nobody'))).toString() } })
+  await waitFor(async () => (await api.pinsRequestidGet({ requestid: first.requestid })).status === Status.Pinning)
+  t.is((await api.pinsRequestidGet({ requestid: second.requestid })).status, Status.Queued)
+  // removing the first frees its slot for the second
+  await api.pinsRequestidDelete({ requestid: first.requestid })
+  await waitFor(async () => (await api.pinsRequestidGet({ requestid: second.requestid })).status === Status.Pinning)
+  t.pass()
+})
