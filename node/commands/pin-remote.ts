@@ -127,7 +127,7 @@ const filterOptions = [
 
 export const pinRemoteLs = valuesCommand<RemotePin>({
   path: ['pin', 'remote', 'ls'],
-  description: 'List pins on a remote pinning service: `<cid>\\t<status>\\t<name>`',
+  description: 'List pins on a remote pinning service: `<cid> <status> <name>`, tab-separated',
   args: [],
   options: [...filterOptions],
   async * run ({ node }, { options }) {
@@ -175,7 +175,7 @@ export const pinRemoteServiceAdd = valuesCommand<never>({
 
 export const pinRemoteServiceLs = valuesCommand<RemoteServiceList>({
   path: ['pin', 'remote', 'service', 'ls'],
-  description: 'List the remote pinning services: `<name>\\t<endpoint>`',
+  description: 'List the remote pinning services: `<name> <endpoint>`, tab-separated',
   args: [],
   options: [],
   async * run ({ node }) {
