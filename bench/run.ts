@@ -63,7 +63,7 @@ const gatewayOf = (server: CairnServer): string => {
   return `http://${at.host}:${at.port}`
 }
 
-const cairnEnv = (repo: string): Record<string, string> => ({ CAIRN_PATH: repo, CAIRN_API: '/ip4/127.0.0.1/tcp/0', CAIRN_GATEWAY: '/ip4/127.0.0.1/tcp/0' })
+const cairnEnv = (repo: string): Record<string, string> => ({ CAIRN_PATH: repo, CAIRN_API: '/ip4/127.0.0.1/tcp/0', CAIRN_GATEWAY: '/ip4/127.0.0.1/tcp/0', CAIRN_PINNING_API: '/ip4/127.0.0.1/tcp/0' })
 
 /** Start-up offline, add (three ways) and cat on one repo without a daemon. */
 async function benchLocal (dir: string, stock: StockNode, figures: Figure[]): Promise<void> {

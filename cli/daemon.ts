@@ -66,6 +66,7 @@ function printReady (daemon: Daemon): void {
   for (const addr of daemon.swarm) say(`Swarm listening on ${addr}`)
   if (daemon.api != null) say(`RPC API server listening on ${daemon.api.multiaddr ?? daemon.api.url}`)
   if (daemon.gateway != null) say(`Gateway server listening on ${daemon.gateway.multiaddr ?? urlToMultiaddr(daemon.gateway.url)}`)
+  if (daemon.pinning != null) say(`Pinning Service API listening on ${daemon.pinning.multiaddr ?? urlToMultiaddr(daemon.pinning.url)}`)
   say('Daemon is ready')
 }
 
@@ -88,12 +89,13 @@ export function registerDaemon (program: Commander): void {
         say('Initializing daemon...')
         say(`Cairn version: ${version}`)
         say(`Repo: ${root}`)
-        const [{ startRpcServer }, { startGateway }, { startDaemon }] = await Promise.all([
+        const [{ startRpcServer }, { startGateway }, { startPinningServer }, { startDaemon }] = await Promise.all([
           import('../gateway/rpc/server.js'),
           import('../gateway/server.js'),
+          import('../gateway/pinning/server.js'),
           import('../node/daemon.js')
         ])
-        return await startDaemon({ root, api: startRpcServer, gateway: startGateway, onLockWait: sayLockWait })
+        return await startDaemon({ root, api: startRpcServer, gateway: startGateway, pinning: startPinningServer, onLockWait: sayLockWait })
       })
     })
 }

@@ -80,6 +80,7 @@ export async function withProgressBar (command: Command, call: CommandCall, star
   const wanted = command.output === 'values' && command.options.some(o => o.name === 'progress') && progressBarWanted(call)
   if (!wanted) return start()
   call.options = { ...call.options, progress: true }
+  if (command.output === 'values' && command.progressBar === false) return start()
   const total = await localInputSize(call.args, call).catch(() => undefined)
   return barFilter(start(), total)
 }

@@ -44,10 +44,11 @@ function defaultPublicGateways (): Config['Gateway']['PublicGateways'] {
   return { localhost: { Paths: ['/ipfs', '/ipns'], UseSubdomains: true } }
 }
 
-/** Applies a profile to an existing config, keeping identity and the API/Gateway listen addresses. */
+/** Applies a profile to an existing config, keeping identity and the API, Gateway and PinningAPI listen addresses. */
 export function applyProfile (config: Config, profile: ProfileName): Config {
   const section = profileSection(profile)
-  section.Addresses = { ...section.Addresses, API: config.Addresses.API, Gateway: config.Addresses.Gateway }
+  const { API, Gateway, PinningAPI } = config.Addresses
+  section.Addresses = { ...section.Addresses, API, Gateway, PinningAPI }
   return validateConfig({ ...config, ...section })
 }
 
@@ -113,9 +114,13 @@ function parseValue (value: string): unknown {
   }
 }
 
-/** The config with secrets removed, for `config show` (Kubo hides Identity.PrivKey). */
+/**
+ * The config with secrets removed, for `config show` and `config get`: as Kubo, without
+ * Identity.PrivKey and the remote pinning services' `API.Key`s.
+ */
 export function redactConfig (config: Config): unknown {
   const copy = structuredClone(config) as Record<string, unknown> & Config
   const { PrivKey: _omit, ...identity } = copy.Identity
-  return { ...copy, Identity: identity }
+  const services = Object.fromEntries(Object.entries(copy.Pinning.RemoteServices).map(([name, { API: { Key: _key, ...api } }]) => [name, { API: api }]))
+  return { ...copy, Identity: identity, Pinning: { ...copy.Pinning, RemoteServices: services } }
 }

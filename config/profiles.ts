@@ -1,4 +1,4 @@
-import type { ConfigInput } from './schema.js'
+import { pinningApiAddress, type ConfigInput } from './schema.js'
 
 /** The profiles `init --profile` and `config profile apply` know. */
 export const profileNames = ['public', 'local', 'server'] as const
@@ -20,7 +20,7 @@ const gateway = '/ip4/127.0.0.1/tcp/8080'
 
 const profiles: Record<ProfileName, NetworkSection> = {
   public: {
-    Addresses: { Swarm: ['/ip4/0.0.0.0/tcp/4001', '/ip6/::/tcp/4001', '/ip4/0.0.0.0/tcp/4002/ws'], Announce: [], NoAnnounce: [], API: api, Gateway: gateway },
+    Addresses: { Swarm: ['/ip4/0.0.0.0/tcp/4001', '/ip6/::/tcp/4001', '/ip4/0.0.0.0/tcp/4002/ws'], Announce: [], NoAnnounce: [], API: api, Gateway: gateway, PinningAPI: pinningApiAddress },
     Bootstrap: publicBootstrap,
     Discovery: { MDNS: { Enabled: true } },
     Routing: { Type: 'auto', LoopbackAddresses: false, DelegatedRouters: ['https://delegated-ipfs.dev'] },
@@ -28,7 +28,7 @@ const profiles: Record<ProfileName, NetworkSection> = {
     AutoNAT: { ServiceMode: 'enabled' }
   },
   local: {
-    Addresses: { Swarm: ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/0/ws'], Announce: [], NoAnnounce: [], API: api, Gateway: gateway },
+    Addresses: { Swarm: ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/0/ws'], Announce: [], NoAnnounce: [], API: api, Gateway: gateway, PinningAPI: pinningApiAddress },
     Bootstrap: [],
     Discovery: { MDNS: { Enabled: false } },
     Routing: { Type: 'dhtserver', LoopbackAddresses: true, DelegatedRouters: [] },
@@ -36,7 +36,7 @@ const profiles: Record<ProfileName, NetworkSection> = {
     AutoNAT: { ServiceMode: 'disabled' }
   },
   server: {
-    Addresses: { Swarm: ['/ip4/0.0.0.0/tcp/4001', '/ip6/::/tcp/4001', '/ip4/0.0.0.0/tcp/4002/ws'], Announce: [], NoAnnounce: [], API: api, Gateway: gateway },
+    Addresses: { Swarm: ['/ip4/0.0.0.0/tcp/4001', '/ip6/::/tcp/4001', '/ip4/0.0.0.0/tcp/4002/ws'], Announce: [], NoAnnounce: [], API: api, Gateway: gateway, PinningAPI: pinningApiAddress },
     Bootstrap: publicBootstrap,
     Discovery: { MDNS: { Enabled: false } },
     Routing: { Type: 'dhtserver', LoopbackAddresses: false, DelegatedRouters: ['https://delegated-ipfs.dev'] },

@@ -17,6 +17,17 @@ const tcpAddress = z.string().superRefine((text, ctx) => {
   }
 })
 
+/** Where the Pinning Service API listens unless the config says otherwise. */
+export const pinningApiAddress = '/ip4/127.0.0.1/tcp/5003'
+
+/** A remote pinning service, Kubo's `Pinning.RemoteServices.<name>` shape. */
+const remoteService = z.strictObject({
+  API: z.strictObject({
+    Endpoint: z.url(),
+    Key: z.string().min(1)
+  })
+})
+
 const publicGateway = z.strictObject({
   Paths: z.array(z.string()).default(['/ipfs', '/ipns']),
   UseSubdomains: z.boolean().default(false)
@@ -36,7 +47,9 @@ export const configSchema = z.strictObject({
     Announce: z.array(z.string()).default([]),
     NoAnnounce: z.array(z.string()).default([]),
     API: tcpAddress,
-    Gateway: tcpAddress
+    Gateway: tcpAddress,
+    /** The Pinning Service API listener; empty turns it off. */
+    PinningAPI: z.union([z.literal(''), tcpAddress]).default(pinningApiAddress)
   }),
   Bootstrap: z.array(z.string()),
   Discovery: z.strictObject({
@@ -99,6 +112,12 @@ export const configSchema = z.strictObject({
     StorageMax: z.string().regex(/^\d+(\.\d+)?\s*(B|kB|KB|KiB|MB|MiB|GB|GiB|TB|TiB)?$/).default('10GB'),
     GCPeriod: duration.default('1h')
   }),
+  Pinning: z.strictObject({
+    /** Remote pinning services for `pin remote`, by name. */
+    RemoteServices: z.record(z.string(), remoteService).default({}),
+    /** Pin requests the Pinning Service API fetches at once; the others wait in `queued`. */
+    ServiceConcurrency: z.number().int().positive().default(4)
+  }).prefault({}),
   Ipns: z.strictObject({
     /** IPNS-over-PubSub (gossipsub): publish each record on its topic, subscribe to names resolved. */
     UsePubsub: z.boolean().default(true),

@@ -27,6 +27,7 @@ export const errorStatus: Readonly<Record<string, number>> = {
   ERR_INVALID_DAG: 502,
   ERR_BLOCK_TOO_BIG: 502,
   ERR_NAME_LOOP: 502,
+  ERR_REMOTE_PINNING: 502,
   ERR_TIMEOUT: 504,
   ERR_DISK_FULL: 507
 }

@@ -24,7 +24,9 @@ export interface DaemonOptions extends OnlineNodeOptions {
   api?: ServerStarter
   /** Starts the gateway. */
   gateway?: ServerStarter
-  /** Environment for CAIRN_API / CAIRN_GATEWAY (default process.env). */
+  /** Starts the Pinning Service API (when `Addresses.PinningAPI` is not empty). */
+  pinning?: ServerStarter
+  /** Environment for CAIRN_API / CAIRN_GATEWAY / CAIRN_PINNING_API (default process.env). */
   env?: NodeJS.ProcessEnv
   /** Opens the node without network (no libp2p): it serves only what the repo holds. */
   offline?: boolean
@@ -47,16 +49,21 @@ export interface Daemon {
   swarm: string[]
   api?: DaemonServer
   gateway?: DaemonServer
+  pinning?: DaemonServer
   /** Removes `<repo>/api`, closes the servers, stops the node (connections, lock). Idempotent. */
   stop(): Promise<void>
 }
 
-/** The RPC API and gateway listen addresses: CAIRN_API / CAIRN_GATEWAY override the config. */
-export function listenAddresses (config: Config, env: NodeJS.ProcessEnv = process.env): { api: string, gateway: string } {
+/**
+ * The RPC API, gateway and Pinning Service API listen addresses: CAIRN_API /
+ * CAIRN_GATEWAY / CAIRN_PINNING_API override the config. An empty `pinning` means off.
+ */
+export function listenAddresses (config: Config, env: NodeJS.ProcessEnv = process.env): { api: string, gateway: string, pinning: string } {
   const pick = (value: string | undefined, fallback: string): string => value != null && value.trim() !== '' ? value.trim() : fallback
   return {
     api: pick(env.CAIRN_API, config.Addresses.API),
-    gateway: pick(env.CAIRN_GATEWAY, config.Addresses.Gateway)
+    gateway: pick(env.CAIRN_GATEWAY, config.Addresses.Gateway),
+    pinning: pick(env.CAIRN_PINNING_API, config.Addresses.PinningAPI)
   }
 }
 
@@ -65,7 +72,7 @@ export function listenAddresses (config: Config, env: NodeJS.ProcessEnv = proces
  * {@link daemonLockWaitMs} for a CLI command that holds it), brings the node online
  * (or opens it offline with `offline`),
  * starts the RPC API and writes its real bound multiaddr to `<repo>/api` (as Kubo does),
- * then the gateway. Anything that fails half-way is undone before the error is thrown.
+ * then the gateway and the Pinning Service API. Anything that fails half-way is undone before the error is thrown.
  */
 export async function startDaemon (options: DaemonOptions): Promise<Daemon> {
   const repo = await openRepo(options.root, {
@@ -83,11 +90,12 @@ export async function startDaemon (options: DaemonOptions): Promise<Daemon> {
   const apiFile = repo.paths.api
   let api: DaemonServer | undefined
   let gateway: DaemonServer | undefined
+  let pinning: DaemonServer | undefined
   let stopping: Promise<void> | undefined
   const stop = async (): Promise<void> => {
     stopping ??= (async () => {
       await rm(apiFile, { force: true })
-      await Promise.allSettled([gateway?.close(), api?.close()])
+      await Promise.allSettled([pinning?.close(), gateway?.close(), api?.close()])
       await node.stop()
     })()
     await stopping
@@ -102,6 +110,9 @@ export async function startDaemon (options: DaemonOptions): Promise<Daemon> {
     if (options.gateway != null) {
       gateway = await options.gateway(node, listen.gateway)
     }
+    if (options.pinning != null && listen.pinning !== '') {
+      pinning = await options.pinning(node, listen.pinning)
+    }
   } catch (err) {
     await stop()
     throw err
@@ -113,6 +124,7 @@ export async function startDaemon (options: DaemonOptions): Promise<Daemon> {
     swarm: libp2p?.getMultiaddrs().map(a => a.toString().replace(/\/p2p\/[^/]+$/, '')) ?? [],
     ...(api != null ? { api } : {}),
     ...(gateway != null ? { gateway } : {}),
+    ...(pinning != null ? { pinning } : {}),
     stop
   }
 }

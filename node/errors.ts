@@ -110,6 +110,8 @@ export class StaleRecordError extends define('ERR_STALE_RECORD') {}
 export class NameLoopError extends define('ERR_NAME_LOOP') {}
 /** `key gen` / `key import` / `key rename` to a name that is taken. */
 export class KeyExistsError extends define('ERR_KEY_EXISTS') {}
+/** A remote pinning service refused a request or answered something that is not the spec's shape. */
+export class RemotePinningError extends define('ERR_REMOTE_PINNING') {}
 
 /** `dataset status --min-copies N` saw fewer than N copies. */
 export class TooFewCopiesError extends define('ERR_TOO_FEW_COPIES') {}

@@ -18,7 +18,7 @@ export interface RpcCall {
 export function readCall (command: Command, query: URLSearchParams): RpcCall {
   const options: Options = {}
   for (const spec of command.options) {
-    const raw = query.get(spec.name) ?? (spec.short != null ? query.get(spec.short) : null)
+    const raw = spec.list === true ? listValue(query, spec) : query.get(spec.name) ?? (spec.short != null ? query.get(spec.short) : null)
     options[spec.name] = raw == null ? defaultOf(spec) : parseOption(spec, raw)
   }
   const args = query.getAll('arg')
@@ -33,6 +33,12 @@ export function readCall (command: Command, query: URLSearchParams): RpcCall {
     }
   }
   return result
+}
+
+/** A list option's values, repeated or comma-separated, as one comma-separated string (null when absent). */
+function listValue (query: URLSearchParams, spec: OptionSpec): string | null {
+  const values = [...query.getAll(spec.name), ...(spec.short != null ? query.getAll(spec.short) : [])]
+  return values.length > 0 ? values.join(',') : null
 }
 
 function defaultOf (spec: OptionSpec): Options[string] {

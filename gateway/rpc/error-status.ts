@@ -70,7 +70,8 @@ export const rpcErrorTable: Readonly<Record<string, Mapping>> = {
   ERR_OFFLINE: commandError,
   ERR_DISK_FULL: commandError,
   ERR_NAME_LOOP: commandError,
-  ERR_TOO_FEW_COPIES: commandError
+  ERR_TOO_FEW_COPIES: commandError,
+  ERR_REMOTE_PINNING: commandError
 }
 
 const fallback: Mapping = { status: 500, type: KuboErrorType.normal }

@@ -14,6 +14,8 @@ export interface OptionSpec {
   default?: boolean | string | number
   /** A boolean that stays undefined when not given, so the command can pick the default (`raw-leaves` follows `cid-version`). */
   tristate?: boolean
+  /** A string option that takes several values, comma-separated (Kubo's delimited strings); over RPC it may also be repeated. */
+  list?: boolean
 }
 
 /** One positional argument. `file` arguments are local paths on the CLI and multipart parts over RPC. */
@@ -83,6 +85,11 @@ export interface ValuesCommand<R = unknown> extends CommandBase {
    * opens no node (no Helia, no stores, no lock). Through a daemon `run` answers.
    */
   fromConfig?(config: Config, call: CommandCall): AsyncIterable<R>
+  /**
+   * With a `progress` option the CLI turns it on when stderr is a terminal and draws a
+   * byte bar from `{ Name, Bytes }` values; `false` draws none (the text shows progress).
+   */
+  progressBar?: boolean
   /** Text for one value, or undefined to print nothing for it (e.g. progress values). */
   text(value: R, options: Options): string | undefined
 }

@@ -29,11 +29,12 @@ export const configShow = valuesCommand<unknown>({
 /** Kubo's `config KEY` answer shape. */
 export interface ConfigEntry { Key: string, Value: unknown }
 
-/** Reads one config value; the private key is never given out. */
+/** Reads one config value; the private key and remote pinning keys are never given out. */
 async function readEntry (config: Config, key: string): Promise<ConfigEntry> {
   if (key === 'Identity.PrivKey') throw new UsageError('Identity.PrivKey is not shown')
+  if (/^Pinning\.RemoteServices\.[^.]+\.API\.Key$/.test(key)) throw new UsageError('the keys of remote pinning services are not shown')
   const { getConfigValue } = await import('../../config/config.js')
-  return { Key: key, Value: getConfigValue(config, key) }
+  return { Key: key, Value: getConfigValue(await shownConfig(config) as Config, key) }
 }
 
 /** Sets one config value (`value` as {@link setConfigValue} reads it), saves the config, and reads the value back. */

@@ -2,6 +2,8 @@ import { config, configGet, configProfileApply, configSet, configShow } from './
 import { id } from './id.js'
 import { dagExport, dagImport } from './dag.js'
 import { pinAdd, pinLs, pinRm, pinUpdate, pinVerify } from './pin.js'
+import { pinRemoteAdd, pinRemoteLs, pinRemoteRm, pinRemoteServiceAdd, pinRemoteServiceLs, pinRemoteServiceRm } from './pin-remote.js'
+import { pinningTokenCreate, pinningTokenLs, pinningTokenRm } from './pinning.js'
 import { repoGc, repoStatCommand, repoVerify } from './repo.js'
 import { add } from './add.js'
 import { cat } from './cat.js'
@@ -30,6 +32,15 @@ export const commands: Command[] = [
   pinLs,
   pinVerify,
   pinUpdate,
+  pinRemoteAdd,
+  pinRemoteLs,
+  pinRemoteRm,
+  pinRemoteServiceAdd,
+  pinRemoteServiceLs,
+  pinRemoteServiceRm,
+  pinningTokenCreate,
+  pinningTokenLs,
+  pinningTokenRm,
   repoGc,
   repoStatCommand,
   repoVerify,

@@ -127,6 +127,8 @@ export interface DaemonProcess {
   apiUrl?: string
   /** Gateway URL (as printed), when the daemon started one. */
   gatewayUrl?: string
+  /** Pinning Service API URL (as printed), when the daemon started one. */
+  pinningUrl?: string
   /** Everything printed so far. */
   stdout(): string
   stderr(): string
@@ -145,7 +147,7 @@ export interface StartDaemonOptions {
 
 /**
  * Starts the built CLI's `cairn daemon` on `repo` with the RPC API and gateway on random
- * loopback ports (CAIRN_API / CAIRN_GATEWAY `/ip4/127.0.0.1/tcp/0`), and waits for
+ * loopback ports (CAIRN_API / CAIRN_GATEWAY / CAIRN_PINNING_API `/ip4/127.0.0.1/tcp/0`), and waits for
  * "Daemon is ready". Rejects with the daemon's output if it exits or the wait times out.
  */
 export async function startDaemon (repo: string, options: StartDaemonOptions = {}): Promise<DaemonProcess> {
@@ -154,6 +156,7 @@ export async function startDaemon (repo: string, options: StartDaemonOptions = {
     CAIRN_PATH: repo,
     CAIRN_API: '/ip4/127.0.0.1/tcp/0',
     CAIRN_GATEWAY: '/ip4/127.0.0.1/tcp/0',
+    CAIRN_PINNING_API: '/ip4/127.0.0.1/tcp/0',
     ...options.env
   }
   const args = options.args ?? ['daemon']
@@ -188,6 +191,8 @@ export async function startDaemon (repo: string, options: StartDaemonOptions = {
   const apiUrl = api != null ? multiaddrToUrl(api) : undefined
   const gateway = match(/Gateway server listening on (\S+)/)
   const gatewayUrl = gateway != null ? multiaddrToUrl(gateway) : undefined
+  const pinning = match(/Pinning Service API listening on (\S+)/)
+  const pinningUrl = pinning != null ? multiaddrToUrl(pinning) : undefined
   return {
     child,
     pid: child.pid as number,
@@ -196,6 +201,7 @@ export async function startDaemon (repo: string, options: StartDaemonOptions = {
     ...(api != null ? { api } : {}),
     ...(apiUrl != null ? { apiUrl } : {}),
     ...(gatewayUrl != null ? { gatewayUrl } : {}),
+    ...(pinningUrl != null ? { pinningUrl } : {}),
     stdout: () => out,
     stderr: () => err,
     stop
