@@ -1,6 +1,7 @@
 import { config, configGet, configProfileApply, configSet, configShow } from './config.js'
 import { id } from './id.js'
 import { dagExport, dagImport } from './dag.js'
+import { blockPut } from './block.js'
 import { pinAdd, pinLs, pinRm, pinUpdate, pinVerify } from './pin.js'
 import { repoGc, repoStatCommand, repoVerify } from './repo.js'
 import { add } from './add.js'
@@ -32,6 +33,7 @@ export const commands: Command[] = [
   repoVerify,
   dagImport,
   dagExport,
+  blockPut,
   swarmPeers,
   swarmConnect,
   swarmDisconnect,
