@@ -4,6 +4,7 @@ import { exporterOptions, translateReadError, type ReadOptions } from './content
 import { IDENTITY } from './dag/codecs.js'
 import { BlockNotLocalError, BlockTooBigError, NotFoundError, isCairnError } from './errors.js'
 import { readWholeBlock, type PieceSource } from './unixfs/whole-blocks.js'
+import { checkedBlocks } from './unixfs/checked-blocks.js'
 import type { BlockSource } from './dag/walk.js'
 import type { CairnNode } from './node.js'
 import type { CID } from 'multiformats/cid'
@@ -123,7 +124,7 @@ export async function resolveDagPath (node: CairnNode, root: CID, segments: stri
   let remainder: string[] = segments
   try {
     const target = [root.toString(), ...segments.map(escapeSlashes)].join('/')
-    for await (const step of walkPath(target, node.helia.blockstore, { ...exporterOptions(node, options), yieldSubShards: true })) {
+    for await (const step of walkPath(target, checkedBlocks(node.helia.blockstore), { ...exporterOptions(node, options), yieldSubShards: true })) {
       const last = cids[cids.length - 1]
       if (last == null || !last.equals(step.cid)) cids.push(step.cid)
       // a HAMT sub-shard leaves the remaining path as it was; a resolved segment shortens it

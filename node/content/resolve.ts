@@ -1,6 +1,7 @@
 import { exporter, walkPath, type PathEntry, type UnixFSEntry } from 'ipfs-unixfs-exporter'
 import { BlockNotLocalError, InvalidPathError, NotFoundError, NotUnixfsError, TimeoutError } from '../errors.js'
 import { formatContentPath, type ContentPath } from './content-path.js'
+import { checkedBlocks } from '../unixfs/checked-blocks.js'
 import type { CairnNode } from '../node.js'
 import type { CID } from 'multiformats/cid'
 
@@ -20,20 +21,21 @@ export interface Resolved {
 
 /**
  * Walks a content path through UnixFS directories (plain and HAMT-sharded, loading only
- * the blocks on the way) and returns the entry at its end.
+ * the blocks on the way, each checked by {@link checkedBlocks}) and returns the entry at its end.
  */
 export async function resolvePath (node: CairnNode, path: ContentPath, options: ReadOptions = {}): Promise<Resolved> {
   const opts = exporterOptions(node, options)
+  const blocks = checkedBlocks(node.helia.blockstore)
   const target = [path.root.toString(), ...path.segments].join('/')
   try {
     let last: PathEntry | undefined
-    for await (const step of walkPath(target, node.helia.blockstore, opts)) {
+    for await (const step of walkPath(target, blocks, opts)) {
       last = step
     }
     if (last == null || last.remainder.length > 0) {
       throw new NotFoundError(`${formatContentPath(path)}: no such path`)
     }
-    const entry = await exporter(last.cid, node.helia.blockstore, opts)
+    const entry = await exporter(last.cid, blocks, opts)
     return { entry, roots: last.roots.length > 0 ? last.roots : [last.cid] }
   } catch (err) {
     throw translateReadError(err, path)
@@ -43,7 +45,7 @@ export async function resolvePath (node: CairnNode, path: ContentPath, options: 
 /** The entry at a CID with no path (cheaper than a walk). */
 export async function entryAt (node: CairnNode, cid: CID, options: ReadOptions = {}): Promise<UnixFSEntry> {
   try {
-    return await exporter(cid, node.helia.blockstore, exporterOptions(node, options))
+    return await exporter(cid, checkedBlocks(node.helia.blockstore), exporterOptions(node, options))
   } catch (err) {
     throw translateReadError(err, { root: cid, segments: [] })
   }

@@ -9,7 +9,7 @@ import { BLOCK_SIZE_LIMIT } from '../../node/blocks.js'
 import { importCar } from '../../node/car/car-import.js'
 import { BlockTooBigError, InvalidCarError } from '../../node/errors.js'
 import { tempNode } from '../helpers/fixtures.js'
-import { carBytes, pbBlock, rawBlock, type TestBlock } from '../helpers/hostile-dags.js'
+import { carBytes, pbBlock, rawBlock, varint, type TestBlock } from '../helpers/hostile-dags.js'
 import { cliText, runCli, tempDir, tempRepo } from '../helpers/cli.js'
 import { multipart, startRpcNode } from '../helpers/rpc.js'
 
@@ -111,17 +111,6 @@ function endless (head: Uint8Array): { source: AsyncIterable<Uint8Array>, pulled
       }
     })()
   }
-}
-
-/** The unsigned varint of `n`. */
-function varint (n: number): number[] {
-  const out: number[] = []
-  while (n >= 0x80) {
-    out.push((n % 0x80) | 0x80)
-    n = Math.floor(n / 0x80)
-  }
-  out.push(n)
-  return out
 }
 
 test.serial('a CAR section or header claiming a huge length is refused before it is buffered', async t => {
