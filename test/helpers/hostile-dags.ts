@@ -126,3 +126,8 @@ export async function lyingFile (lie: FileLie): Promise<TestDag & { content: Uin
   const root = await pbBlock({ Data: data, Links: [{ Hash: first.cid, Tsize: 6 }, { Hash: second.cid, Tsize: second.bytes.byteLength }] })
   return { root: root.cid, blocks: [root, first, second], content: encoder.encode('hello world, again!\n') }
 }
+
+/** A block of any bytes under a codec (a dag-pb CID over bytes that may not decode). */
+export async function codecBlock (code: number, bytes: Uint8Array): Promise<TestBlock> {
+  return { cid: CID.createV1(code, await sha256.digest(bytes)), bytes }
+}
