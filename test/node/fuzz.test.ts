@@ -28,7 +28,7 @@ function prng (seed: number): () => number {
 
 const SEED = 0x5eed9
 /** Cases are generated until this many have run or the budget is spent, whichever comes first. */
-const MAX_CASES = 120
+const MAX_CASES = 400
 const BUDGET_MS = 35_000
 /** Longest any one operation may take before it counts as a hang. */
 const OP_TIMEOUT_MS = 10_000
