@@ -7,7 +7,8 @@ import { exportTree } from '../../node/unixfs/export-tree.js'
 import { listDirectory } from '../../node/unixfs/list-directory.js'
 import { runCli, tempDir, tempRepo } from '../helpers/cli.js'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js'
-import { carBytes, hamtDirectory, lyingFile, type FileLie, type HamtClaims, type TestDag } from '../helpers/hostile-dags.js'
+import { UnixFS } from 'ipfs-unixfs'
+import { carBytes, hamtDirectory, lyingFile, pbBlock, rawBlock, type FileLie, type HamtClaims, type TestDag } from '../helpers/hostile-dags.js'
 import type { CID } from 'multiformats/cid'
 
 let gw: TestGateway
@@ -138,4 +139,15 @@ test('the CLI: cat of a file with a short leaf and ls of a fanout-3 HAMT fail wi
   const ls = await runCli(['ls', hamt.root.toString()], { repo })
   t.is(ls.code, 1)
   t.regex(ls.stderr, /^Error: invalid DAG: [^\n]*HAMT directory with fanout 3[^\n]*\n$/)
+})
+
+test('a symlink with an empty target, and a HAMT sub-shard link to a raw block, are ERR_INVALID_DAG', async t => {
+  const symlink = await pbBlock({ Data: new UnixFS({ type: 'symlink' }).marshal(), Links: [] })
+  await gw.node.repo.blockstore.put(symlink.cid, symlink.bytes)
+  await t.throwsAsync(getAll(symlink.cid), { instanceOf: InvalidDagError, message: /symlink with an empty target/ })
+  const leaf = await rawBlock(new TextEncoder().encode('not a shard'))
+  const shard = new UnixFS({ type: 'hamt-sharded-directory', data: new Uint8Array([1]), fanout: 256n, hashType: 0x22n })
+  const root = await pbBlock({ Data: shard.marshal(), Links: [{ Name: '00', Hash: leaf.cid, Tsize: leaf.bytes.byteLength }] })
+  await store({ root: root.cid, blocks: [root, leaf] })
+  await t.throwsAsync(drain(listDirectory(gw.node, { root: root.cid, segments: [] })), { instanceOf: InvalidDagError, message: /sub-shard/ })
 })
