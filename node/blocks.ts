@@ -2,11 +2,49 @@ import { walkPath } from 'ipfs-unixfs-exporter'
 import { formatContentPath, type ContentPath } from './content/content-path.js'
 import { exporterOptions, translateReadError, type ReadOptions } from './content/resolve.js'
 import { IDENTITY } from './dag/codecs.js'
-import { BlockNotLocalError, NotFoundError, isCairnError } from './errors.js'
+import { BlockNotLocalError, BlockTooBigError, NotFoundError, isCairnError } from './errors.js'
 import { readWholeBlock, type PieceSource } from './unixfs/whole-blocks.js'
+import { checkedBlocks } from './unixfs/checked-blocks.js'
 import type { BlockSource } from './dag/walk.js'
 import type { CairnNode } from './node.js'
 import type { CID } from 'multiformats/cid'
+
+/** The largest block accepted without `--allow-big-block`: 2 MiB, bitswap's limit (and Kubo's). */
+export const BLOCK_SIZE_LIMIT = 2 * 1024 * 1024
+
+/** The largest block accepted even with `--allow-big-block`, so no buffer is unbounded. */
+export const BIG_BLOCK_LIMIT = 256 * 1024 * 1024
+
+/** The size limit for a block: {@link BLOCK_SIZE_LIMIT}, or {@link BIG_BLOCK_LIMIT} with `--allow-big-block`. */
+export function blockSizeLimit (allowBigBlock: boolean): number {
+  return allowBigBlock ? BIG_BLOCK_LIMIT : BLOCK_SIZE_LIMIT
+}
+
+/**
+ * Throws ERR_BLOCK_TOO_BIG for a block (named by `what`) of `size` bytes above the limit:
+ * 2 MiB unless `allowBigBlock`, then {@link BIG_BLOCK_LIMIT}.
+ */
+export function checkBlockSize (what: string, size: number, allowBigBlock: boolean): void {
+  if (size <= blockSizeLimit(allowBigBlock)) return
+  if (allowBigBlock) throw new BlockTooBigError(`${what} is ${size} bytes, over the ${BIG_BLOCK_LIMIT / 1024 / 1024} MiB limit for any block`)
+  throw new BlockTooBigError(`${what} is ${size} bytes, over the 2 MiB block limit (peers cannot exchange it over bitswap): add it as a file to chunk it, or pass --allow-big-block`)
+}
+
+/**
+ * The bytes of one block given as a stream (`block put`), refused with ERR_BLOCK_TOO_BIG
+ * as soon as they pass the limit (never buffered beyond it), joined with one copy.
+ */
+export async function collectBlock (source: AsyncIterable<Uint8Array>, what: string, allowBigBlock: boolean): Promise<Uint8Array> {
+  const limit = blockSizeLimit(allowBigBlock)
+  const pieces: Uint8Array[] = []
+  let length = 0
+  for await (const piece of source) {
+    length += piece.byteLength
+    if (length > limit) checkBlockSize(`${what} (at least)`, length, allowBigBlock)
+    pieces.push(piece)
+  }
+  return Buffer.concat(pieces, length)
+}
 
 /** True for CIDs whose multihash is the identity hash: the bytes are in the CID itself. */
 export function isIdentityCid (cid: CID): boolean {
@@ -86,7 +124,7 @@ export async function resolveDagPath (node: CairnNode, root: CID, segments: stri
   let remainder: string[] = segments
   try {
     const target = [root.toString(), ...segments.map(escapeSlashes)].join('/')
-    for await (const step of walkPath(target, node.helia.blockstore, { ...exporterOptions(node, options), yieldSubShards: true })) {
+    for await (const step of walkPath(target, checkedBlocks(node.helia.blockstore), { ...exporterOptions(node, options), yieldSubShards: true })) {
       const last = cids[cids.length - 1]
       if (last == null || !last.equals(step.cid)) cids.push(step.cid)
       // a HAMT sub-shard leaves the remaining path as it was; a resolved segment shortens it

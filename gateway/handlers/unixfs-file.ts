@@ -1,5 +1,4 @@
-import { exportEntry } from '../../node/unixfs/exported-entry.js'
-import { exporterOptions, translateReadError } from '../../node/content/resolve.js'
+import { exportEntry, fileBytes } from '../../node/unixfs/exported-entry.js'
 import { sniffBytes, sniffContentType, type SniffSample } from '../content-type.js'
 import { ipfsPathOf, readOptions, type ContentRequest } from '../content-request.js'
 import { applyDisposition, etagFor, matchesIfNoneMatch, setContentHeaders } from '../headers.js'
@@ -108,14 +107,10 @@ export async function * readBytes (ctx: ContentRequest, entry: ByteEntry, offset
     yield (entry.unixfs.data ?? new Uint8Array(0)).subarray(offset, offset + length)
     return
   }
-  const options = exporterOptions(ctx.node, readOptions(ctx))
   const end = offset + length
-  try {
-    for (let at = offset; at < end; at += readWindowBytes) {
-      yield * entry.content({ ...options, offset: at, length: Math.min(readWindowBytes, end - at) })
-    }
-  } catch (err) {
-    throw translateReadError(err, ctx.path)
+  // through Cairn's file reader, which checks every block's size against its parent's
+  for (let at = offset; at < end; at += readWindowBytes) {
+    yield * fileBytes(ctx.node, entry, ctx.path, { ...readOptions(ctx), offset: at, length: Math.min(readWindowBytes, end - at) })
   }
 }
 

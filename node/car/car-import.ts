@@ -1,7 +1,9 @@
-import { InvalidCarError } from '../errors.js'
+import { blockSizeLimit, checkBlockSize } from '../blocks.js'
+import { InvalidCarError, isCairnError } from '../errors.js'
 import { hashName, isSupportedHash } from '../repo/block-hash.js'
 import { blockProblem } from '../repo/verify.js'
 import type { CairnNode } from '../node.js'
+import type { BytesReader } from '@ipld/car/decoder'
 import type { CID } from 'multiformats/cid'
 
 /** What one CAR brought in. */
@@ -18,6 +20,28 @@ export interface CarImportOptions {
   signal?: AbortSignal
   /** Name of the CAR in error messages. */
   name?: string
+  /** Accept blocks above 2 MiB (Kubo's `--allow-big-block`). */
+  allowBigBlock?: boolean
+}
+
+/** Room for a section's CID and length varint on top of its block. */
+const SECTION_OVERHEAD = 4096
+
+/**
+ * A reader that refuses to read more than `cap` bytes at once: @ipld/car's reader would
+ * buffer whatever length a section (or the header, or a CID's multihash) claims,
+ * reading the whole stream into memory for a claim of 2^60 bytes.
+ */
+function cappedReader (reader: BytesReader, cap: number): BytesReader {
+  const check = (length: number): void => {
+    if (length > cap) throw new Error(`a section claims ${length} bytes, over the ${cap}-byte cap`)
+  }
+  return {
+    upTo: async length => { check(length); return await reader.upTo(length) },
+    exactly: async (length, seek) => { check(length); return await reader.exactly(length, seek) },
+    seek: length => { reader.seek(length) },
+    get pos () { return reader.pos }
+  }
 }
 
 /** Blocks written at the same time (blockstore-fs writes each to a temp file, then renames). */
@@ -32,25 +56,32 @@ function oneLine (err: unknown): string {
  * Streams a CAR (v1, or v2 with its v1 payload) into the blockstore: each block is
  * hash-checked against its CID before it is written, and the stream is never held in
  * memory beyond the blocks being written. A bad header, a stream cut midway, a block
- * whose bytes do not match its CID or an unsupported hash is an ERR_INVALID_CAR. Blocks
- * written before the error stay until GC removes them (nothing pins them).
+ * whose bytes do not match its CID or an unsupported hash is an ERR_INVALID_CAR; a block
+ * above 2 MiB (unless `allowBigBlock`) is an ERR_BLOCK_TOO_BIG, refused on its section's
+ * length before it is read. Every section is read with a size cap. Blocks written before
+ * an error stay, as in Kubo, until GC removes them: nothing pins them.
  */
 export async function importCar (node: CairnNode, source: AsyncIterable<Uint8Array>, options: CarImportOptions = {}): Promise<CarImportResult> {
-  const { CarBlockIterator } = await import('@ipld/car/iterator')
+  const { asyncIterableReader, limitReader, readBlockHead, readHeader } = await import('@ipld/car/decoder')
   const label = options.name != null && options.name !== '' ? `${options.name}: ` : ''
   const invalid = (message: string, cause?: unknown): InvalidCarError =>
     new InvalidCarError(`invalid CAR ${label}${message}`, cause != null ? { cause } : undefined)
+  const allowBig = options.allowBigBlock === true
 
-  let iterator: Awaited<ReturnType<typeof CarBlockIterator.fromIterable>>
+  let reader = cappedReader(asyncIterableReader(source), blockSizeLimit(allowBig) + SECTION_OVERHEAD)
   let roots: CID[]
   try {
-    iterator = await CarBlockIterator.fromIterable(source)
-    roots = await iterator.getRoots()
+    const header = await readHeader(reader)
+    // a CARv2 holds a CARv1 payload of dataSize bytes (its index after it is not read)
+    if (header.version === 2) reader = limitReader(reader, header.dataSize - (reader.pos - header.dataOffset))
+    roots = header.roots
   } catch (err) {
     options.signal?.throwIfAborted()
     throw invalid(`bad header (${oneLine(err)})`, err)
   }
 
+  let blocks = 0
+  let bytes = 0
   const pending = new Set<Promise<unknown>>()
   let failure: unknown
   const write = (cid: CID, bytes: Uint8Array): void => {
@@ -59,21 +90,22 @@ export async function importCar (node: CairnNode, source: AsyncIterable<Uint8Arr
       .finally(() => { pending.delete(put) })
     pending.add(put)
   }
+  const next = async (): Promise<{ cid: CID, bytes: Uint8Array } | undefined> => {
+    try {
+      if ((await reader.upTo(8)).length === 0) return undefined
+      const head = await readBlockHead(reader)
+      // refused on the section's own claim, before its bytes are read
+      checkBlockSize(`${label}block ${head.cid.toString()}`, head.blockLength, allowBig)
+      return { cid: head.cid, bytes: await reader.exactly(head.blockLength, true) }
+    } catch (err) {
+      if (isCairnError(err)) throw err
+      options.signal?.throwIfAborted()
+      throw invalid(`truncated or corrupt after ${blocks} blocks (${oneLine(err)})`, err)
+    }
+  }
 
-  let blocks = 0
-  let bytes = 0
   try {
-    const blockIterator = iterator[Symbol.asyncIterator]()
-    while (true) {
-      let next: IteratorResult<{ cid: CID, bytes: Uint8Array }>
-      try {
-        next = await blockIterator.next()
-      } catch (err) {
-        options.signal?.throwIfAborted()
-        throw invalid(`truncated or corrupt after ${blocks} blocks (${oneLine(err)})`, err)
-      }
-      if (next.done === true) break
-      const block = next.value
+    for (let block = await next(); block != null; block = await next()) {
       if (!isSupportedHash(block.cid.multihash.code)) {
         throw invalid(`block ${block.cid.toString()} uses an unsupported hash function (${hashName(block.cid.multihash.code)})`)
       }

@@ -14,6 +14,7 @@ export const dagImport = valuesCommand<DagImportValue>({
   options: [
     { name: 'pin-roots', type: 'boolean', default: true, description: 'pin the roots of the CARs once every block is in (--pin-roots=false to skip)' },
     { name: 'stats', type: 'boolean', description: 'print the number of blocks and bytes imported' },
+    { name: 'allow-big-block', type: 'boolean', description: 'accept blocks above 2 MiB (peers cannot fetch them over bitswap)' },
     { name: 'silent', type: 'boolean', description: 'print nothing' }
   ],
   async * run ({ node, signal }, { inputs, options }) {
@@ -31,7 +32,7 @@ export const dagImport = valuesCommand<DagImportValue>({
     await withoutGc(node, async () => {
       for await (const input of inputs) {
         if (input.content == null) throw new UsageError(`${input.path} is a directory, not a CAR file`)
-        const result = await importCar(node, input.content, { signal, name: input.path !== '' ? input.path : 'stdin' })
+        const result = await importCar(node, input.content, { signal, name: input.path !== '' ? input.path : 'stdin', allowBigBlock: options['allow-big-block'] === true })
         blocks += result.blocks
         bytes += result.bytes
         for (const root of result.roots) {

@@ -1,6 +1,7 @@
 import { config, configGet, configProfileApply, configSet, configShow } from './config.js'
 import { id } from './id.js'
 import { dagExport, dagImport } from './dag.js'
+import { blockPut } from './block.js'
 import { pinAdd, pinLs, pinRm, pinUpdate, pinVerify } from './pin.js'
 import { pinRemoteAdd, pinRemoteLs, pinRemoteRm, pinRemoteServiceAdd, pinRemoteServiceLs, pinRemoteServiceRm } from './pin-remote.js'
 import { pinningTokenCreate, pinningTokenLs, pinningTokenRm } from './pinning.js'
@@ -46,6 +47,7 @@ export const commands: Command[] = [
   repoVerify,
   dagImport,
   dagExport,
+  blockPut,
   swarmPeers,
   swarmConnect,
   swarmDisconnect,

@@ -2,6 +2,7 @@ import { exporter, walkPath, type PathEntry, type UnixFSEntry } from 'ipfs-unixf
 import { BlockNotLocalError, InvalidPathError, NotFoundError, NotUnixfsError, TimeoutError } from '../errors.js'
 import { formatContentPath, type ContentPath } from './content-path.js'
 import { DirectoryCache } from './directory-cache.js'
+import { checkedBlocks } from '../unixfs/checked-blocks.js'
 import type { CairnNode } from '../node.js'
 import type { CID } from 'multiformats/cid'
 
@@ -21,15 +22,16 @@ export interface Resolved {
 
 /**
  * Walks a content path through UnixFS directories (plain and HAMT-sharded, loading only
- * the blocks on the way) and returns the entry at its end.
+ * the blocks on the way, each checked by {@link checkedBlocks}) and returns the entry at its end.
  */
 export async function resolvePath (node: CairnNode, path: ContentPath, options: ReadOptions = {}): Promise<Resolved> {
   const opts = exporterOptions(node, options)
+  const blocks = checkedBlocks(node.helia.blockstore)
   try {
-    const roots = await throughPlainDirectories(node, path, opts)
+    const roots = await throughPlainDirectories(node, blocks, path, opts)
     if (roots != null) {
       const cid = roots[roots.length - 1] as CID
-      return { entry: await exporter(cid, node.helia.blockstore, opts), roots }
+      return { entry: await exporter(cid, blocks, opts), roots }
     }
   } catch (err) {
     throw translateReadError(err, path)
@@ -37,13 +39,13 @@ export async function resolvePath (node: CairnNode, path: ContentPath, options: 
   const target = [path.root.toString(), ...path.segments].join('/')
   try {
     let last: PathEntry | undefined
-    for await (const step of walkPath(target, node.helia.blockstore, opts)) {
+    for await (const step of walkPath(target, blocks, opts)) {
       last = step
     }
     if (last == null || last.remainder.length > 0) {
       throw new NotFoundError(`${formatContentPath(path)}: no such path`)
     }
-    const entry = await exporter(last.cid, node.helia.blockstore, opts)
+    const entry = await exporter(last.cid, blocks, opts)
     return { entry, roots: last.roots.length > 0 ? last.roots : [last.cid] }
   } catch (err) {
     throw translateReadError(err, path)
@@ -59,7 +61,7 @@ const directoryCacheBytes = 8 * 1024 * 1024
  * has the next name (as walkPath gives them as roots); undefined otherwise (a HAMT, a
  * missing name, a path into a file), for walkPath to resolve or to report.
  */
-async function throughPlainDirectories (node: CairnNode, path: ContentPath, opts: { signal?: AbortSignal, offline?: boolean }): Promise<CID[] | undefined> {
+async function throughPlainDirectories (node: CairnNode, blocks: ReturnType<typeof checkedBlocks>, path: ContentPath, opts: { signal?: AbortSignal, offline?: boolean }): Promise<CID[] | undefined> {
   const store = node.helia.blockstore
   let cache = directoryCaches.get(store)
   if (cache == null) {
@@ -68,7 +70,7 @@ async function throughPlainDirectories (node: CairnNode, path: ContentPath, opts
   }
   const roots = [path.root]
   for (const segment of path.segments) {
-    const links = await cache.links(store, roots[roots.length - 1] as CID, opts)
+    const links = await cache.links(blocks, roots[roots.length - 1] as CID, opts)
     const next = links?.get(segment)
     if (next == null) return undefined
     roots.push(next)
@@ -79,7 +81,7 @@ async function throughPlainDirectories (node: CairnNode, path: ContentPath, opts
 /** The entry at a CID with no path (cheaper than a walk). */
 export async function entryAt (node: CairnNode, cid: CID, options: ReadOptions = {}): Promise<UnixFSEntry> {
   try {
-    return await exporter(cid, node.helia.blockstore, exporterOptions(node, options))
+    return await exporter(cid, checkedBlocks(node.helia.blockstore), exporterOptions(node, options))
   } catch (err) {
     throw translateReadError(err, { root: cid, segments: [] })
   }

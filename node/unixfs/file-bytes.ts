@@ -1,7 +1,7 @@
 import * as dagPb from '@ipld/dag-pb'
 import { UnixFS } from 'ipfs-unixfs'
 import * as raw from 'multiformats/codecs/raw'
-import { NotUnixfsError } from '../errors.js'
+import { InvalidDagError, NotUnixfsError } from '../errors.js'
 import { readWholeBlock, type PieceSource } from './whole-blocks.js'
 import type { AbortOptions } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
@@ -37,7 +37,15 @@ export async function * readFileBytes (store: PieceSource, root: dagPb.PBNode | 
   const start = BigInt(options.offset ?? 0)
   const end = options.length !== undefined ? minBig(size, start + BigInt(options.length)) : size
   if (start >= end) return
-  yield * walk(store, root, 0n, start, end, options)
+  yield * walk(store, { node: root, size, position: 0n }, start, end, options)
+}
+
+/** A node of the file with where it starts and the size its parent's block sizes give it. */
+interface Placed {
+  node: dagPb.PBNode | Uint8Array
+  size: bigint
+  position: bigint
+  cid?: CID
 }
 
 const minBig = (a: bigint, b: bigint): bigint => a < b ? a : b
@@ -48,23 +56,36 @@ function * slice (data: Uint8Array, position: bigint, start: bigint, end: bigint
   if (to > from) yield data.subarray(from, to)
 }
 
-async function * walk (store: PieceSource, node: dagPb.PBNode | Uint8Array, position: bigint, start: bigint, end: bigint, options: FileBytesOptions): AsyncGenerator<Uint8Array, void, undefined> {
-  if (node instanceof Uint8Array) {
-    yield * slice(node, position, start, end)
+/**
+ * Yields the part of [start, end) under one node. A node whose bytes differ from the size
+ * its parent's block sizes give it (a leaf shorter or longer than said) is an
+ * ERR_INVALID_DAG: the file would come out silently short or shifted.
+ */
+async function * walk (store: PieceSource, placed: Placed, start: bigint, end: bigint, options: FileBytesOptions): AsyncGenerator<Uint8Array, void, undefined> {
+  const { node, position } = placed
+  if (!(node instanceof Uint8Array) && node.Data == null) throw new NotUnixfsError('dag-pb node without UnixFS data in a file')
+  const file = node instanceof Uint8Array ? undefined : UnixFS.unmarshal(node.Data as Uint8Array)
+  // a raw block's length; a dag-pb node's data and block sizes
+  const actual = file != null ? file.fileSize() : BigInt((node as Uint8Array).byteLength)
+  if (actual !== placed.size) {
+    const what = placed.cid != null ? `file block ${placed.cid.toString()}` : 'file root'
+    throw new InvalidDagError(`invalid DAG: ${what} holds ${actual} bytes where its parent's block sizes say ${placed.size}`)
+  }
+  if (node instanceof Uint8Array || file == null) {
+    yield * slice(node as Uint8Array, position, start, end)
     return
   }
-  if (node.Data == null) throw new NotUnixfsError('dag-pb node without UnixFS data in a file')
-  const file = UnixFS.unmarshal(node.Data)
   let pos = position
   if (file.data != null && file.data.byteLength > 0) {
     yield * slice(file.data, pos, start, end)
     pos += BigInt(file.data.byteLength)
   }
-  if (node.Links.length !== file.blockSizes.length) throw new NotUnixfsError('file node links and block sizes disagree')
-  const wanted: Array<{ cid: CID, position: bigint }> = []
+  if (node.Links.length !== file.blockSizes.length) throw new InvalidDagError('invalid DAG: file node links and block sizes disagree')
+  const wanted: Array<{ cid: CID, position: bigint, size: bigint }> = []
   for (let i = 0; i < node.Links.length && pos < end; i++) {
-    const childEnd = pos + (file.blockSizes[i] as bigint)
-    if (childEnd > start) wanted.push({ cid: (node.Links[i] as dagPb.PBLink).Hash, position: pos })
+    const childSize = file.blockSizes[i] as bigint
+    const childEnd = pos + childSize
+    if (childEnd > start) wanted.push({ cid: (node.Links[i] as dagPb.PBLink).Hash, position: pos, size: childSize })
     pos = childEnd
   }
   const reads: Array<Promise<Uint8Array>> = []
@@ -84,10 +105,8 @@ async function * walk (store: PieceSource, node: dagPb.PBNode | Uint8Array, posi
     const block = await (reads.shift() as Promise<Uint8Array>)
     if (window < readAheadMax && performance.now() - asked > slowReadMs) window = Math.min(readAheadMax, window * 2)
     readMore()
-    if (child.cid.code === dagPb.code) {
-      yield * walk(store, dagPb.decode(block), child.position, start, end, options)
-    } else if (child.cid.code === raw.code) {
-      yield * slice(block, child.position, start, end)
+    if (child.cid.code === dagPb.code || child.cid.code === raw.code) {
+      yield * walk(store, { ...child, node: child.cid.code === dagPb.code ? dagPb.decode(block) : block }, start, end, options)
     } else {
       throw new NotUnixfsError(`unsupported codec 0x${child.cid.code.toString(16)} in a file`)
     }

@@ -23,16 +23,3 @@ export async function readWholeBlock (store: PieceSource, cid: CID, options?: Ab
   }
   return block
 }
-
-/**
- * Wraps a blockstore so each `get` yields the whole block as one piece. blockstore-fs
- * yields 64 KiB pieces and the exporter joins them by growing a buffer piece by piece
- * (quadratic copying); joining once here keeps `cat` at disk speed.
- */
-export function wholeBlocks (store: PieceSource): PieceSource {
-  return {
-    async * get (cid: CID, options?: AbortOptions) {
-      yield await readWholeBlock(store, cid, options)
-    }
-  }
-}

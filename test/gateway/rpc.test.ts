@@ -2,7 +2,7 @@ import test from 'ava'
 import { request } from 'node:http'
 import { Readable } from 'node:stream'
 import tar from 'tar-stream'
-import { startRpcNode, type RpcTestNode } from '../helpers/rpc.js'
+import { multipart, startRpcNode, type RpcTestNode } from '../helpers/rpc.js'
 import { nodeIdentity } from '../../node/commands/id.js'
 import { commands } from '../../node/commands/index.js'
 import { valuesCommand } from '../../node/commands/command.js'
@@ -16,20 +16,6 @@ test.before(async () => {
 test.after.always(async () => {
   await shared?.stop()
 })
-
-/** A multipart body with one file part, as Kubo's clients send it. */
-function multipart (parts: Array<{ name: string, content?: string | Buffer }>): { body: Buffer, type: string } {
-  const boundary = 'test-boundary-1234'
-  const chunks: Buffer[] = []
-  for (const part of parts) {
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${encodeURIComponent(part.name)}"\r\n` +
-      `Content-Type: ${part.content == null ? 'application/x-directory' : 'application/octet-stream'}\r\n\r\n`))
-    if (part.content != null) chunks.push(Buffer.from(part.content))
-    chunks.push(Buffer.from('\r\n'))
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`))
-  return { body: Buffer.concat(chunks), type: `multipart/form-data; boundary=${boundary}` }
-}
 
 async function addText (node: RpcTestNode, name: string, text: string, query: Array<[string, string]> = []): Promise<Array<Record<string, unknown>>> {
   const { body, type } = multipart([{ name, content: text }])

@@ -64,3 +64,70 @@ export async function carBytes (roots: CID[], blocks: TestBlock[]): Promise<Uint
   await collected
   return Buffer.concat(chunks)
 }
+
+/** What a HAMT directory's root claims: its fanout and hash type (valid: 256 and 0x22). */
+export interface HamtClaims { fanout?: bigint, hashType?: bigint }
+
+/**
+ * A HAMT-sharded directory holding `file` (a raw leaf), built by the importer and its
+ * root rebuilt with the given fanout and hash type (the defaults keep it valid). The
+ * entry's link name keeps the importer's 2-hex-digit bucket prefix.
+ */
+export async function hamtDirectory (claims: HamtClaims = {}): Promise<TestDag & { content: Uint8Array }> {
+  const { importer } = await import('ipfs-unixfs-importer')
+  const stored = new Map<string, TestBlock>()
+  const blockstore = { put: async (cid: CID, bytes: Uint8Array) => { stored.set(cid.toString(), { cid, bytes }); return cid } }
+  const content = new TextEncoder().encode('inside a HAMT\n')
+  let root: CID | undefined
+  for await (const entry of importer([{ path: 'dir/file', content }], blockstore, { shardSplitThresholdBytes: 0, rawLeaves: true, cidVersion: 1, wrapWithDirectory: false })) {
+    if (entry.path === 'dir') root = entry.cid
+  }
+  const original = stored.get(String(root))
+  if (original == null) throw new Error('the importer made no directory')
+  const node = dagPb.decode(original.bytes)
+  // the bitfield (data) and fanout kept; the hash type is not kept by unmarshal
+  const shard = UnixFS.unmarshal(node.Data ?? new Uint8Array())
+  const data = new UnixFS({ type: 'hamt-sharded-directory', ...(shard.data != null ? { data: shard.data } : {}), fanout: claims.fanout ?? shard.fanout ?? 256n, hashType: claims.hashType ?? 0x22n }).marshal()
+  const rebuilt = await pbBlock({ Data: data, Links: node.Links })
+  stored.delete(original.cid.toString())
+  return { root: rebuilt.cid, blocks: [rebuilt, ...stored.values()], content }
+}
+
+/** The unsigned varint of `n`. */
+export function varint (n: number): number[] {
+  const out: number[] = []
+  while (n >= 0x80) {
+    out.push((n % 0x80) | 0x80)
+    n = Math.floor(n / 0x80)
+  }
+  out.push(n)
+  return out
+}
+
+/** How a {@link lyingFile} lies. */
+export type FileLie = 'filesize' | 'short-leaf' | 'long-leaf' | 'none'
+
+/**
+ * A UnixFS file of two raw leaves, `hello ` and `world, again!\n` (20 bytes), whose root
+ * says so, or lies: `filesize` declares 100 bytes (the block sizes still add up to 20),
+ * `short-leaf` / `long-leaf` keep the root's 20 but store a second leaf shorter / longer
+ * than its block size.
+ */
+export async function lyingFile (lie: FileLie): Promise<TestDag & { content: Uint8Array }> {
+  const encoder = new TextEncoder()
+  const first = await rawBlock(encoder.encode('hello '))
+  const secondText = { 'short-leaf': 'wo', 'long-leaf': 'world, again! and more\n', filesize: 'world, again!\n', none: 'world, again!\n' }[lie]
+  const second = await rawBlock(encoder.encode(secondText))
+  const file = new UnixFS({ type: 'file' })
+  file.addBlockSize(6n)
+  file.addBlockSize(14n)
+  // protobuf takes the last value of a repeated scalar: a second filesize (field 3) overrides
+  const data = lie === 'filesize' ? Buffer.concat([file.marshal(), Buffer.from([0x18, ...varint(100)])]) : file.marshal()
+  const root = await pbBlock({ Data: data, Links: [{ Hash: first.cid, Tsize: 6 }, { Hash: second.cid, Tsize: second.bytes.byteLength }] })
+  return { root: root.cid, blocks: [root, first, second], content: encoder.encode('hello world, again!\n') }
+}
+
+/** A block of any bytes under a codec (a dag-pb CID over bytes that may not decode). */
+export async function codecBlock (code: number, bytes: Uint8Array): Promise<TestBlock> {
+  return { cid: CID.createV1(code, await sha256.digest(bytes)), bytes }
+}

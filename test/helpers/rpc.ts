@@ -56,3 +56,17 @@ export async function startRpcNode (configure?: (config: Config) => void, table?
     }
   }
 }
+
+/** A multipart body with a file part per entry (a directory part without `content`), as Kubo's clients send it. */
+export function multipart (parts: Array<{ name: string, content?: string | Buffer }>): { body: Buffer, type: string } {
+  const boundary = 'test-boundary-1234'
+  const chunks: Buffer[] = []
+  for (const part of parts) {
+    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${encodeURIComponent(part.name)}"\r\n` +
+      `Content-Type: ${part.content == null ? 'application/x-directory' : 'application/octet-stream'}\r\n\r\n`))
+    if (part.content != null) chunks.push(Buffer.from(part.content))
+    chunks.push(Buffer.from('\r\n'))
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`))
+  return { body: Buffer.concat(chunks), type: `multipart/form-data; boundary=${boundary}` }
+}
