@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js'
-import { importProfile } from '../unixfs/import-options.js'
+import { importProfile } from './import-profile.js'
 import { valuesCommand } from './command.js'
 import type { AddedEntry, AddProgress } from '../unixfs/importer.js'
 import type { CID } from 'multiformats/cid'

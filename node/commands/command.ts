@@ -1,5 +1,6 @@
 import type { CairnNode } from '../node.js'
 import type { Config } from '../../config/config.js'
+import type { InputEntry, TreeEntry } from '../unixfs/entries.js'
 
 /** The value types an option can take. */
 export type OptionType = 'boolean' | 'string' | 'number'
@@ -30,30 +31,8 @@ export interface ArgSpec {
 /** Parsed option values, keyed by the option's name. */
 export type Options = Record<string, boolean | string | number | undefined>
 
-/** A file or directory handed to a command (from the local disk, stdin, or a multipart upload). */
-export interface InputEntry {
-  /** Relative path with `/` separators, e.g. `dir/sub/file.txt`. */
-  path: string
-  /** Absent for a directory. */
-  content?: AsyncIterable<Uint8Array>
-  /** Set for a symlink (which has no content): where it points. */
-  target?: string
-  mode?: number
-  mtime?: Date
-}
-
-/** A file or directory a command gives back as a tree (`get`). */
-export interface TreeEntry {
-  /** Relative path with `/` separators; '' is the root itself. */
-  path: string
-  type: 'file' | 'directory' | 'symlink'
-  content?: AsyncIterable<Uint8Array>
-  /** Symlink target. */
-  target?: string
-  mode?: number
-  mtime?: Date
-  size?: bigint
-}
+/** The entries commands take and give; they belong to the UnixFS layer below. */
+export type { InputEntry, TreeEntry }
 
 /** What a command's `run` gets besides its arguments. */
 export interface CommandContext {

@@ -1,5 +1,4 @@
 import { UsageError } from '../errors.js'
-import type { Options } from '../commands/command.js'
 
 /** How file bytes are cut into chunks: fixed-size or content-defined (rabin). */
 export type ChunkerSpec =
@@ -26,8 +25,8 @@ export interface ImportProfile {
 /** Kubo's largest chunk: a chunk plus dag-pb framing must fit a 2 MiB block. */
 export const maxChunkSize = 2 * 1024 * 1024 - 256
 const KiB = 1024
-const MiB = 1024 * KiB
-const legacyChunkSize = 256 * KiB
+/** Kubo's legacy chunk size (unixfs-v0-2015), and the default size of `size-` chunkers. */
+export const legacyChunkSize = 256 * KiB
 
 /**
  * Parses Kubo's `--chunker` values: `size-N`, `size` (256 KiB), `rabin`, `rabin-AVG`,
@@ -65,34 +64,4 @@ export function parseChunker (text: string, defaultSize = legacyChunkSize): Chun
     return { type: 'rabin', min, avg, max }
   }
   throw new UsageError(`unknown chunker "${text}" (use size-N or rabin-MIN-AVG-MAX)`)
-}
-
-/**
- * The import profile for `add`'s options. Defaults are IPIP-499's modern profile
- * (`unixfs-v1-2025`: CIDv1, raw leaves, 1 MiB chunks, 1024 links, block-size HAMT
- * estimate); `--cid-version 0` gives Kubo's legacy one (`unixfs-v0-2015`: dag-pb leaves,
- * 256 KiB chunks, 174 links, link-size estimate). Explicit flags override either.
- */
-export function importProfile (options: Options): ImportProfile {
-  const version = options['cid-version'] ?? 1
-  if (version !== 0 && version !== 1) {
-    throw new UsageError(`invalid --cid-version ${String(version)} (use 0 or 1)`)
-  }
-  const legacy = version === 0
-  const chunkSize = legacy ? legacyChunkSize : MiB
-  const chunker = typeof options.chunker === 'string' && options.chunker !== ''
-    ? parseChunker(options.chunker, legacyChunkSize)
-    : { type: 'fixed' as const, size: chunkSize }
-  return {
-    cidVersion: version,
-    rawLeaves: typeof options['raw-leaves'] === 'boolean' ? options['raw-leaves'] : !legacy,
-    chunker,
-    maxChildrenPerNode: legacy ? 174 : 1024,
-    layout: options.trickle === true ? 'trickle' : 'balanced',
-    shardSplitThresholdBytes: 256 * KiB,
-    shardSplitStrategy: legacy ? 'links-bytes' : 'block-bytes',
-    wrapWithDirectory: options['wrap-with-directory'] === true,
-    preserveMode: options['preserve-mode'] === true,
-    preserveMtime: options['preserve-mtime'] === true
-  }
 }

@@ -5,7 +5,7 @@ import { Channel } from './channel.js'
 import { UsageError } from '../errors.js'
 import { assertSafePath } from './safe-name.js'
 import type { ImportProfile } from './import-options.js'
-import type { InputEntry } from '../commands/command.js'
+import type { InputEntry } from './entries.js'
 import type { CID } from 'multiformats/cid'
 import type { Mtime } from 'ipfs-unixfs'
 
