@@ -2,14 +2,11 @@ import test from 'ava'
 import { execFileSync, spawn } from 'node:child_process'
 import { chmod, mkdir, open, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { cliPath, cliText, runCli, tempDir, tempRepo } from '../helpers/cli.js'
+import { cliPath, cliText, repoAndFolder, runCli, tempRepo } from '../helpers/cli.js'
 
 test('get masks setuid, setgid and sticky bits from the DAG unless --special-bits', async t => {
-  const { repo, cleanup } = await tempRepo()
-  t.teardown(cleanup)
-  const dir = await tempDir()
-  t.teardown(dir.cleanup)
-  const tree = join(dir.path, 'tree')
+  const { repo, dir: folder } = await repoAndFolder(t)
+  const tree = join(folder, 'tree')
   await mkdir(tree)
   await writeFile(join(tree, 'tool'), '#!/bin/sh\n')
   await chmod(join(tree, 'tool'), 0o6777)
@@ -17,23 +14,20 @@ test('get masks setuid, setgid and sticky bits from the DAG unless --special-bit
   t.is((await stat(join(tree, 'tool'))).mode & 0o7777, 0o6777, 'the input really has the bits')
   const root = (await cliText(['add', '-q', '-r', '--preserve-mode', tree], { repo })).trim().split('\n').at(-1) as string
 
-  const plain = join(dir.path, 'plain')
+  const plain = join(folder, 'plain')
   await cliText(['get', root, '-o', plain], { repo })
   t.is((await stat(join(plain, 'tool'))).mode & 0o7777, 0o777)
   t.is((await stat(plain)).mode & 0o7777, 0o777)
 
-  const asked = join(dir.path, 'asked')
+  const asked = join(folder, 'asked')
   await cliText(['get', root, '-o', asked, '--special-bits'], { repo })
   t.is((await stat(join(asked, 'tool'))).mode & 0o7777, 0o6777)
   t.is((await stat(asked)).mode & 0o7777, 0o1777)
 })
 
 test('add -r skips a fifo and a non-UTF-8 name inside a directory, saying which and why; a fifo argument is a clear error', async t => {
-  const { repo, cleanup } = await tempRepo()
-  t.teardown(cleanup)
-  const dir = await tempDir()
-  t.teardown(dir.cleanup)
-  const tree = join(dir.path, 'tree')
+  const { repo, dir: folder } = await repoAndFolder(t)
+  const tree = join(folder, 'tree')
   await mkdir(tree)
   await writeFile(join(tree, 'a.txt'), 'kept\n')
   await writeFile(Buffer.concat([Buffer.from(join(tree, 'bad-')), Buffer.from([0xff, 0xfe]), Buffer.from('.txt')]), 'latin-1 name\n')

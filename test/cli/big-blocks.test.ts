@@ -10,7 +10,7 @@ import { importCar } from '../../node/car/car-import.js'
 import { BlockTooBigError, InvalidCarError } from '../../node/errors.js'
 import { tempNode } from '../helpers/fixtures.js'
 import { carBytes, pbBlock, rawBlock, varint, type TestBlock } from '../helpers/hostile-dags.js'
-import { cliText, runCli, tempDir, tempRepo } from '../helpers/cli.js'
+import { cliText, repoAndFolder, runCli } from '../helpers/cli.js'
 import { multipart, startRpcNode } from '../helpers/rpc.js'
 
 /** `n` bytes that are not all alike. */
@@ -37,12 +37,9 @@ async function carWithBigBlock (): Promise<{ car: Uint8Array, small: TestBlock, 
 const tooBigLine = /^Error: .*block .* is 2097153 bytes, over the 2 MiB block limit .*--allow-big-block\n$/
 
 test('block put refuses a block of 2 MiB + 1 with one line and exit 1, takes 2 MiB exactly, and the big one with --allow-big-block', async t => {
-  const { repo, cleanup } = await tempRepo()
-  t.teardown(cleanup)
-  const dir = await tempDir()
-  t.teardown(dir.cleanup)
-  const big = join(dir.path, 'big')
-  const exact = join(dir.path, 'exact')
+  const { repo, dir: folder } = await repoAndFolder(t)
+  const big = join(folder, 'big')
+  const exact = join(folder, 'exact')
   await writeFile(big, tooBig)
   await writeFile(exact, justRight)
   const refused = await runCli(['block', 'put', big], { repo })
@@ -55,12 +52,9 @@ test('block put refuses a block of 2 MiB + 1 with one line and exit 1, takes 2 M
 })
 
 test('dag import refuses a CAR holding a block of 2 MiB + 1 and pins nothing; --allow-big-block imports and pins it', async t => {
-  const { repo, cleanup } = await tempRepo()
-  t.teardown(cleanup)
-  const dir = await tempDir()
-  t.teardown(dir.cleanup)
+  const { repo, dir: folder } = await repoAndFolder(t)
   const { car, big, small } = await carWithBigBlock()
-  const file = join(dir.path, 'big.car')
+  const file = join(folder, 'big.car')
   await writeFile(file, car)
   const refused = await runCli(['dag', 'import', file], { repo })
   t.is(refused.code, 1)

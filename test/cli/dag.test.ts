@@ -3,13 +3,13 @@ import { execFile } from 'node:child_process'
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { CarWriter } from '@ipld/car/writer'
 import { CID } from 'multiformats/cid'
 import * as Digest from 'multiformats/hashes/digest'
 import { identity } from 'multiformats/hashes/identity'
 import { sha256, sha512 } from 'multiformats/hashes/sha2'
 import { fixturePath } from '../helpers/fixtures.js'
 import { parseCar } from '../helpers/car.js'
+import { carBytes } from '../helpers/hostile-dags.js'
 import { cliText, runCli, tempDir, tempRepo } from '../helpers/cli.js'
 
 const run = promisify(execFile)
@@ -21,13 +21,7 @@ const missingBlock = fixturePath('trustless_gateway_car/file-3k-and-3-blocks-mis
 
 /** A CAR file of the given blocks, written with @ipld/car's writer. */
 async function writeCar (path: string, roots: CID[], blocks: Array<{ cid: CID, bytes: Uint8Array }>): Promise<void> {
-  const { writer, out } = CarWriter.create(roots)
-  const chunks: Uint8Array[] = []
-  const collected = (async () => { for await (const chunk of out) chunks.push(chunk) })()
-  for (const block of blocks) await writer.put(block)
-  await writer.close()
-  await collected
-  await writeFile(path, Buffer.concat(chunks))
+  await writeFile(path, await carBytes(roots, blocks))
 }
 
 async function pinLines (repo: string): Promise<string[]> {

@@ -60,3 +60,12 @@ export async function tempRepo (): Promise<{ repo: string, cleanup: () => Promis
   await cliText(['init', '--profile', 'local'], { repo })
   return { repo, cleanup: dir.cleanup }
 }
+
+/** A new repo and an empty work folder, both removed when the test ends. */
+export async function repoAndFolder (t: { teardown: (fn: () => Promise<void>) => void }): Promise<{ repo: string, dir: string }> {
+  const { repo, cleanup } = await tempRepo()
+  t.teardown(cleanup)
+  const folder = await tempDir()
+  t.teardown(folder.cleanup)
+  return { repo, dir: folder.path }
+}
