@@ -97,7 +97,9 @@ export const configSchema = z.strictObject({
   }),
   Datastore: z.strictObject({
     StorageMax: z.string().regex(/^\d+(\.\d+)?\s*(B|kB|KB|KiB|MB|MiB|GB|GiB|TB|TiB)?$/).default('10GB'),
-    GCPeriod: duration.default('1h')
+    GCPeriod: duration.default('1h'),
+    /** Re-hash every block read from disk before it is used (Kubo's key; default on). */
+    HashOnRead: z.boolean().default(true)
   }),
   Ipns: z.strictObject({
     /** IPNS-over-PubSub (gossipsub): publish each record on its topic, subscribe to names resolved. */

@@ -1,3 +1,4 @@
+import { contentBlocks, type PieceSource } from './unixfs/whole-blocks.js'
 import type { Helia } from 'helia'
 import type { UnixFS } from '@helia/unixfs'
 import type { CID } from 'multiformats/cid'
@@ -14,6 +15,8 @@ export interface CairnNode {
   readonly config: Config
   readonly helia: Helia
   readonly fs: UnixFS
+  /** Blocks as content reads take them: whole, hash-checked, refetched once when corrupt and online (node/blocks.ts). */
+  readonly blocks: PieceSource
   /** False while the node has no network (CLI without daemon): missing blocks fail fast. */
   readonly online: boolean
   /**
@@ -79,6 +82,7 @@ export async function createNode (repo: Repo, options: CreateNodeOptions = {}): 
     get config () { return repo.config },
     helia,
     fs: unixfs(helia),
+    blocks: contentBlocks(helia, options.network != null),
     online: options.network != null,
     announce (cids) {
       options.announce?.(cids)

@@ -29,7 +29,7 @@ export async function resolvePath (node: CairnNode, path: ContentPath, options: 
     const roots = await throughPlainDirectories(node, path, opts)
     if (roots != null) {
       const cid = roots[roots.length - 1] as CID
-      return { entry: await exporter(cid, node.helia.blockstore, opts), roots }
+      return { entry: await exporter(cid, node.blocks, opts), roots }
     }
   } catch (err) {
     throw translateReadError(err, path)
@@ -37,13 +37,13 @@ export async function resolvePath (node: CairnNode, path: ContentPath, options: 
   const target = [path.root.toString(), ...path.segments].join('/')
   try {
     let last: PathEntry | undefined
-    for await (const step of walkPath(target, node.helia.blockstore, opts)) {
+    for await (const step of walkPath(target, node.blocks, opts)) {
       last = step
     }
     if (last == null || last.remainder.length > 0) {
       throw new NotFoundError(`${formatContentPath(path)}: no such path`)
     }
-    const entry = await exporter(last.cid, node.helia.blockstore, opts)
+    const entry = await exporter(last.cid, node.blocks, opts)
     return { entry, roots: last.roots.length > 0 ? last.roots : [last.cid] }
   } catch (err) {
     throw translateReadError(err, path)
@@ -60,7 +60,7 @@ const directoryCacheBytes = 8 * 1024 * 1024
  * missing name, a path into a file), for walkPath to resolve or to report.
  */
 async function throughPlainDirectories (node: CairnNode, path: ContentPath, opts: { signal?: AbortSignal, offline?: boolean }): Promise<CID[] | undefined> {
-  const store = node.helia.blockstore
+  const store = node.blocks
   let cache = directoryCaches.get(store)
   if (cache == null) {
     cache = new DirectoryCache(directoryCacheBytes)
@@ -79,7 +79,7 @@ async function throughPlainDirectories (node: CairnNode, path: ContentPath, opts
 /** The entry at a CID with no path (cheaper than a walk). */
 export async function entryAt (node: CairnNode, cid: CID, options: ReadOptions = {}): Promise<UnixFSEntry> {
   try {
-    return await exporter(cid, node.helia.blockstore, exporterOptions(node, options))
+    return await exporter(cid, node.blocks, exporterOptions(node, options))
   } catch (err) {
     throw translateReadError(err, { root: cid, segments: [] })
   }

@@ -1,7 +1,6 @@
 import { setMaxListeners } from 'node:events'
 import { exporter, type UnixFSEntry } from 'ipfs-unixfs-exporter'
 import { exporterOptions, resolvePath, translateReadError, type ReadOptions } from '../content/resolve.js'
-import { wholeBlocks } from './whole-blocks.js'
 import { readFileBytes } from './file-bytes.js'
 import type { PBNode } from '@ipld/dag-pb'
 import type { ContentPath } from '../content/content-path.js'
@@ -9,12 +8,12 @@ import type { CairnNode } from '../node.js'
 import type { CID } from 'multiformats/cid'
 
 /**
- * The entry at a CID, read through {@link wholeBlocks} so its content streams without
+ * The entry at a CID, read through the node's content blocks (whole, hash-checked) so its content streams without
  * re-joining block pieces.
  */
 export async function exportEntry (node: CairnNode, cid: CID, path: ContentPath, options: ReadOptions = {}): Promise<UnixFSEntry> {
   try {
-    return await exporter(cid, wholeBlocks(node.helia.blockstore), exporterOptions(node, options))
+    return await exporter(cid, node.blocks, exporterOptions(node, options))
   } catch (err) {
     throw translateReadError(err, path)
   }
@@ -46,7 +45,7 @@ type FileEntry = Extract<UnixFSEntry, { type: 'file' | 'raw' | 'identity' }>
  */
 export function fileBytes (node: CairnNode, entry: FileEntry, path: ContentPath, options: ReadOptions & { offset?: number, length?: number } = {}): AsyncGenerator<Uint8Array, void, undefined> {
   const root: PBNode | Uint8Array = entry.node
-  return translated(readFileBytes(node.helia.blockstore, root, entry.size, {
+  return translated(readFileBytes(node.blocks, root, entry.size, {
     ...exporterOptions(node, options),
     ...(options.offset !== undefined ? { offset: options.offset } : {}),
     ...(options.length !== undefined ? { length: options.length } : {})
