@@ -19,7 +19,9 @@ export interface HashingBlockstoreOptions {
 /**
  * blockstore-fs, with `get` reading each block file in one piece (one buffer of the
  * file's size: linear in the block's size, where joining blockstore-fs's 64 KiB pieces
- * by growing a buffer is quadratic) and, with `Datastore.HashOnRead`, re-hashing it
+ * by growing a buffer is quadratic; and readFile closes its file when the read is
+ * aborted, where blockstore-fs's `get` leaves an aborted read's FileHandle for the GC to
+ * close, with Node's DEP0137 warning) and, with `Datastore.HashOnRead`, re-hashing it
  * before anyone uses it. A block whose bytes do not match its CID is moved out of the
  * blockstore into `<repo>/corrupt/` (so it reads as missing from then on: fetched again
  * when the node is online, listed by `repo verify`) and the read fails with
