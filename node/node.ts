@@ -1,4 +1,6 @@
 import { contentBlocks, type PieceSource } from './unixfs/whole-blocks.js'
+import { ReadBudget } from './unixfs/read-budget.js'
+import { parseByteSize } from './repo/stat.js'
 import type { Helia } from 'helia'
 import type { UnixFS } from '@helia/unixfs'
 import type { CID } from 'multiformats/cid'
@@ -17,6 +19,8 @@ export interface CairnNode {
   readonly fs: UnixFS
   /** Blocks as content reads take them: whole, hash-checked, refetched once when corrupt and online (node/blocks.ts). */
   readonly blocks: PieceSource
+  /** Bytes of file blocks read ahead by all reads together (`Datastore.ReadAheadBudget`). */
+  readonly readBudget: ReadBudget
   /** False while the node has no network (CLI without daemon): missing blocks fail fast. */
   readonly online: boolean
   /**
@@ -83,6 +87,7 @@ export async function createNode (repo: Repo, options: CreateNodeOptions = {}): 
     helia,
     fs: unixfs(helia),
     blocks: contentBlocks(helia, options.network != null),
+    readBudget: new ReadBudget(parseByteSize(repo.config.Datastore.ReadAheadBudget)),
     online: options.network != null,
     announce (cids) {
       options.announce?.(cids)

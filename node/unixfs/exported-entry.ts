@@ -47,6 +47,7 @@ export function fileBytes (node: CairnNode, entry: FileEntry, path: ContentPath,
   const root: PBNode | Uint8Array = entry.node
   return translated(readFileBytes(node.blocks, root, entry.size, {
     ...exporterOptions(node, options),
+    budget: node.readBudget,
     ...(options.offset !== undefined ? { offset: options.offset } : {}),
     ...(options.length !== undefined ? { length: options.length } : {})
   }), path)
