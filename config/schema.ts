@@ -37,6 +37,9 @@ const publicGateway = z.strictObject({
  * The one schema of `config.json`. Key names follow Kubo's wherever Kubo has one.
  * Every object is strict, so an unknown key is an error that names it.
  */
+/** A size such as `10GB` or `64MiB` (parsed by parseByteSize in node/repo/stat.ts). */
+const byteSize = z.string().regex(/^\d+(\.\d+)?\s*(B|kB|KB|KiB|MB|MiB|GB|GiB|TB|TiB)?$/)
+
 export const configSchema = z.strictObject({
   Identity: z.strictObject({
     PeerID: z.string().min(1),
@@ -109,8 +112,12 @@ export const configSchema = z.strictObject({
     })).default({})
   }),
   Datastore: z.strictObject({
-    StorageMax: z.string().regex(/^\d+(\.\d+)?\s*(B|kB|KB|KiB|MB|MiB|GB|GiB|TB|TiB)?$/).default('10GB'),
-    GCPeriod: duration.default('1h')
+    StorageMax: byteSize.default('10GB'),
+    GCPeriod: duration.default('1h'),
+    /** Re-hash every block read from disk before it is used (Kubo's key; default on). */
+    HashOnRead: z.boolean().default(true),
+    /** File blocks read ahead of their readers, all reads of the node together (the block a reader waits for is never held back). */
+    ReadAheadBudget: byteSize.default('64MiB')
   }),
   Pinning: z.strictObject({
     /** Remote pinning services for `pin remote`, by name. */

@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { Response } from 'express'
 import type { ContentRequest } from './content-request.js'
@@ -31,7 +30,7 @@ export async function streamBody (res: Response, source: AsyncIterable<Uint8Arra
     }
   }
   try {
-    await pipeline(Readable.from(rest(), { objectMode: false, highWaterMark: 1 << 20 }), res)
+    await pipeline(rest, res)
   } catch {
     res.destroy()
   } finally {

@@ -63,7 +63,7 @@ export async function hasBlock (node: CairnNode, cid: CID): Promise<boolean> {
 export async function readBlock (node: CairnNode, cid: CID, options: ReadOptions = {}): Promise<Uint8Array> {
   if (isIdentityCid(cid)) return cid.multihash.digest
   try {
-    return await readWholeBlock(node.helia.blockstore, cid, exporterOptions(node, options))
+    return await readWholeBlock(node.blocks, cid, exporterOptions(node, options))
   } catch (err) {
     throw translateReadError(err, { root: cid, segments: [] })
   }
@@ -124,7 +124,7 @@ export async function resolveDagPath (node: CairnNode, root: CID, segments: stri
   let remainder: string[] = segments
   try {
     const target = [root.toString(), ...segments.map(escapeSlashes)].join('/')
-    for await (const step of walkPath(target, checkedBlocks(node.helia.blockstore), { ...exporterOptions(node, options), yieldSubShards: true })) {
+    for await (const step of walkPath(target, checkedBlocks(node.blocks), { ...exporterOptions(node, options), yieldSubShards: true })) {
       const last = cids[cids.length - 1]
       if (last == null || !last.equals(step.cid)) cids.push(step.cid)
       // a HAMT sub-shard leaves the remaining path as it was; a resolved segment shortens it

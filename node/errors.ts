@@ -46,7 +46,10 @@ export class UsageError extends define('ERR_USAGE') {}
 export class InputFileError extends define('ERR_INPUT_FILE') {}
 /** A CAR stream that is truncated, corrupt, or holds a block whose hash does not match. */
 export class InvalidCarError extends define('ERR_INVALID_CAR') {}
-/** A block whose bytes do not hash to its CID. */
+/**
+ * A block whose bytes do not hash to its CID (`repo verify`, and every read from disk with
+ * `Datastore.HashOnRead`). Issue 9 calls it ERR_BLOCK_CORRUPT; the existing code name stays.
+ */
 export class CorruptBlockError extends define('ERR_CORRUPT_BLOCK') {}
 /** A DAG that decodes but breaks UnixFS rules (a HAMT fanout, block sizes that lie). */
 export class InvalidDagError extends define('ERR_INVALID_DAG') {}

@@ -1,3 +1,6 @@
+import { contentBlocks, type PieceSource } from './unixfs/whole-blocks.js'
+import { ReadBudget } from './unixfs/read-budget.js'
+import { parseByteSize } from './repo/stat.js'
 import type { Helia } from 'helia'
 import type { UnixFS } from '@helia/unixfs'
 import type { CID } from 'multiformats/cid'
@@ -18,6 +21,10 @@ export interface CairnNode {
   readonly config: Config
   readonly helia: Helia
   readonly fs: UnixFS
+  /** Blocks as content reads take them: whole, hash-checked, refetched once when corrupt and online (node/blocks.ts). */
+  readonly blocks: PieceSource
+  /** Bytes of file blocks read ahead by all reads together (`Datastore.ReadAheadBudget`). */
+  readonly readBudget: ReadBudget
   /** False while the node has no network (CLI without daemon): missing blocks fail fast. */
   readonly online: boolean
   /**
@@ -91,6 +98,8 @@ export async function createNode (repo: Repo, options: CreateNodeOptions = {}): 
     get config () { return repo.config },
     helia,
     fs: unixfs(helia),
+    blocks: contentBlocks(helia, options.network != null),
+    readBudget: new ReadBudget(parseByteSize(repo.config.Datastore.ReadAheadBudget)),
     online: options.network != null,
     announce (cids) {
       options.announce?.(cids)

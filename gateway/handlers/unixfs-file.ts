@@ -12,14 +12,6 @@ import type { CID } from 'multiformats/cid'
 export type ByteEntry = Extract<UnixFSEntry, { type: 'file' | 'raw' | 'identity' }>
 
 /**
- * Bytes are read in windows of this size, one after the other. The exporter reads the
- * blocks of a window in parallel but buffers without backpressure, so asking for a
- * whole 2 GiB file at once would pull it all into memory if the client is slower than
- * the disk or network; windows keep memory flat.
- */
-export const readWindowBytes = 4 * 1024 * 1024
-
-/**
  * Serves a file: sniffed Content-Type, Etag, immutable caching, X-Ipfs-Path/Roots,
  * `If-None-Match` → 304, `Range` (single → 206, several → multipart/byteranges,
  * unsatisfiable → 416) reading only the blocks a range covers, and `?filename=` /
@@ -98,8 +90,11 @@ async function * multipartBody (ctx: ContentRequest, entry: ByteEntry, ranges: B
 }
 
 /**
- * Streams `length` bytes from `offset`, window by window (see {@link readWindowBytes}),
- * so only the blocks under the range are read and memory stays flat.
+ * Streams `length` bytes from `offset` with backpressure (node/unixfs/file-bytes.ts): only
+ * the blocks under the range are read, and what is read ahead of the client comes from
+ * the node's shared read-ahead budget (`Datastore.ReadAheadBudget`), so memory stays flat
+ * however many downloads run at once. (The exporter's `content()` pushes into a queue
+ * without backpressure.)
  */
 export async function * readBytes (ctx: ContentRequest, entry: ByteEntry, offset: number, length: number): AsyncGenerator<Uint8Array> {
   if (entry.type === 'file' && entry.unixfs.type === 'symlink') {
@@ -107,11 +102,8 @@ export async function * readBytes (ctx: ContentRequest, entry: ByteEntry, offset
     yield (entry.unixfs.data ?? new Uint8Array(0)).subarray(offset, offset + length)
     return
   }
-  const end = offset + length
-  // through Cairn's file reader, which checks every block's size against its parent's
-  for (let at = offset; at < end; at += readWindowBytes) {
-    yield * fileBytes(ctx.node, entry, ctx.path, { ...readOptions(ctx), offset: at, length: Math.min(readWindowBytes, end - at) })
-  }
+  // through Cairn's file reader: pull-based, each block's size checked against its parent's
+  yield * fileBytes(ctx.node, entry, ctx.path, { ...readOptions(ctx), offset, length })
 }
 
 async function collect (source: AsyncIterable<Uint8Array>): Promise<Uint8Array> {

@@ -70,11 +70,11 @@ export interface RepoVerifyValue {
 
 export const repoVerify = valuesCommand<RepoVerifyValue>({
   path: ['repo', 'verify'],
-  description: 'Re-hash every block in the repo and name the corrupt ones; exits 1 if any is',
+  description: 'Re-hash every block in the repo and name the corrupt ones (and those moved aside when read); exits 1 if any is',
   args: [],
   options: [],
   async * run ({ node, signal }) {
-    const [{ blockCid }, { checkBlockFiles }] = await Promise.all([import('../repo/block-files.js'), import('../repo/verify.js')])
+    const [{ blockCid }, { checkBlockFiles, movedAsideBlocks }] = await Promise.all([import('../repo/block-files.js'), import('../repo/verify.js')])
     let checked = 0
     let corrupt = 0
     for await (const { file, problem } of checkBlockFiles(node.repo.paths.blocks, signal)) {
@@ -83,6 +83,12 @@ export const repoVerify = valuesCommand<RepoVerifyValue>({
       corrupt++
       const name = file.multihash != null ? blockCid(file.multihash).toString() : file.path
       yield { Cid: name, Msg: `block ${name} was corrupt (${problem})` }
+    }
+    // blocks found corrupt when read (Datastore.HashOnRead) were moved out of blocks/
+    for await (const { file, restored } of movedAsideBlocks(node.repo.paths.corrupt, node.repo.paths.blocks)) {
+      const name = file.multihash != null ? blockCid(file.multihash).toString() : file.path
+      if (!restored) corrupt++
+      yield { Cid: name, Msg: `block ${name} was corrupt on read, moved aside to ${file.path}${restored ? ' (a good copy is back)' : ''}` }
     }
     if (corrupt > 0) {
       throw new CorruptBlockError(`verify complete, ${corrupt} of ${checked} blocks were corrupt`)

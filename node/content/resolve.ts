@@ -26,7 +26,7 @@ export interface Resolved {
  */
 export async function resolvePath (node: CairnNode, path: ContentPath, options: ReadOptions = {}): Promise<Resolved> {
   const opts = exporterOptions(node, options)
-  const blocks = checkedBlocks(node.helia.blockstore)
+  const blocks = checkedBlocks(node.blocks)
   try {
     const roots = await throughPlainDirectories(node, blocks, path, opts)
     if (roots != null) {
@@ -81,7 +81,7 @@ async function throughPlainDirectories (node: CairnNode, blocks: ReturnType<type
 /** The entry at a CID with no path (cheaper than a walk). */
 export async function entryAt (node: CairnNode, cid: CID, options: ReadOptions = {}): Promise<UnixFSEntry> {
   try {
-    return await exporter(cid, checkedBlocks(node.helia.blockstore), exporterOptions(node, options))
+    return await exporter(cid, checkedBlocks(node.blocks), exporterOptions(node, options))
   } catch (err) {
     throw translateReadError(err, { root: cid, segments: [] })
   }

@@ -24,6 +24,12 @@ export function blockKey (multihash: MultihashDigest): string {
   return base32upper.encode(multihash.bytes)
 }
 
+/** The file blockstore-fs keeps a block in (its default next-to-last/2 sharding). */
+export function blockFilePath (blocksDir: string, multihash: MultihashDigest): string {
+  const key = blockKey(multihash)
+  return join(blocksDir, key.slice(-2), `${key}${EXTENSION}`)
+}
+
 /** A block's multihash as a CIDv1 with the raw codec (how a bare multihash is shown as a CID, as Kubo names bare blocks). */
 export function blockCid (multihash: MultihashDigest): CID {
   return CID.createV1(RAW, multihash)

@@ -6,6 +6,8 @@ export interface RepoPaths {
   root: string
   config: string
   blocks: string
+  /** Block files that failed their hash on read, moved out of `blocks/`. */
+  corrupt: string
   datastore: string
   lock: string
   /** The daemon's RPC multiaddr, present while it runs (as Kubo's `api` file). */
@@ -27,6 +29,7 @@ export function repoPaths (root: string): RepoPaths {
     root,
     config: join(root, 'config.json'),
     blocks: join(root, 'blocks'),
+    corrupt: join(root, 'corrupt'),
     datastore: join(root, 'datastore'),
     lock: join(root, 'repo.lock'),
     api: join(root, 'api'),

@@ -5,14 +5,14 @@ import { createIdentity, loadPrivateKey } from './identity.js'
 import { acquireLock, type AcquireLockOptions, type RepoLock } from './lock.js'
 import { repoPaths, type RepoPaths } from './paths.js'
 import type { ProfileName } from '../../config/profiles.js'
-import type { FsBlockstore } from 'blockstore-fs'
+import type { HashingBlockstore } from './hashing-blockstore.js'
 import type { LevelDatastore } from 'datastore-level'
 
 /** An open repo: its config, its stores, and the lock that keeps other processes out. */
 export interface Repo {
   paths: RepoPaths
   config: Config
-  blockstore: FsBlockstore
+  blockstore: HashingBlockstore
   datastore: LevelDatastore
   /** Validates a new config (schema and identity), writes it atomically, and makes it current. */
   saveConfig(config: Config): Promise<void>
@@ -73,11 +73,11 @@ export async function openRepo (root: string, lock: AcquireLockOptions = {}): Pr
   const paths = repoPaths(root)
   let config = await readConfig(root)
   // loaded here: reading the config alone (readConfig) needs neither store
-  const [{ FsBlockstore }, { LevelDatastore }] = await Promise.all([import('blockstore-fs'), import('datastore-level')])
+  const [{ HashingBlockstore }, { LevelDatastore }] = await Promise.all([import('./hashing-blockstore.js'), import('datastore-level')])
   const held: RepoLock = await acquireLock(paths.lock, lock)
   try {
     await rm(paths.api, { force: true })
-    const blockstore = new FsBlockstore(paths.blocks)
+    const blockstore = new HashingBlockstore(paths.blocks, { hashOnRead: config.Datastore.HashOnRead, corruptDir: paths.corrupt })
     const datastore = new LevelDatastore(paths.datastore)
     await blockstore.open()
     await datastore.open()

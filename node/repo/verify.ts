@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises'
-import { blockCid, blockFiles, type BlockFile } from './block-files.js'
+import { access, readFile } from 'node:fs/promises'
+import { blockCid, blockFilePath, blockFiles, type BlockFile } from './block-files.js'
 import { hashMatches, hashName, isSupportedHash } from './block-hash.js'
 import type { MultihashDigest } from 'multiformats/hashes/interface'
 
@@ -36,5 +36,20 @@ export async function * checkBlockFiles (blocksDir: string, signal?: AbortSignal
     }
     const problem = blockProblem(file.multihash, bytes)
     yield problem == null ? { file } : { file, problem }
+  }
+}
+
+/** A block file that failed its hash on read and was moved aside (see HashingBlockstore). */
+export interface MovedAside {
+  file: BlockFile
+  /** True when a good copy is in the blockstore again (fetched from a peer, re-added). */
+  restored: boolean
+}
+
+/** The block files under `<repo>/corrupt`, and whether each block is back in `blocks/`. */
+export async function * movedAsideBlocks (corruptDir: string, blocksDir: string): AsyncGenerator<MovedAside> {
+  for await (const file of blockFiles(corruptDir)) {
+    const restored = file.multihash != null && await access(blockFilePath(blocksDir, file.multihash)).then(() => true, () => false)
+    yield { file, restored }
   }
 }

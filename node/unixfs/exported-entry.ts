@@ -9,12 +9,12 @@ import type { CairnNode } from '../node.js'
 import type { CID } from 'multiformats/cid'
 
 /**
- * The entry at a CID, read through {@link checkedBlocks}: whole blocks, their UnixFS
- * fields checked (ERR_INVALID_DAG).
+ * The entry at a CID, read through the node's content blocks (whole, hash-checked on
+ * read) and {@link checkedBlocks} (their UnixFS fields checked: ERR_INVALID_DAG).
  */
 export async function exportEntry (node: CairnNode, cid: CID, path: ContentPath, options: ReadOptions = {}): Promise<UnixFSEntry> {
   try {
-    return await exporter(cid, checkedBlocks(node.helia.blockstore), exporterOptions(node, options))
+    return await exporter(cid, checkedBlocks(node.blocks), exporterOptions(node, options))
   } catch (err) {
     throw translateReadError(err, path)
   }
@@ -46,8 +46,9 @@ type FileEntry = Extract<UnixFSEntry, { type: 'file' | 'raw' | 'identity' }>
  */
 export function fileBytes (node: CairnNode, entry: FileEntry, path: ContentPath, options: ReadOptions & { offset?: number, length?: number } = {}): AsyncGenerator<Uint8Array, void, undefined> {
   const root: PBNode | Uint8Array = entry.node
-  return translated(readFileBytes(checkedBlocks(node.helia.blockstore), root, entry.size, {
+  return translated(readFileBytes(checkedBlocks(node.blocks), root, entry.size, {
     ...exporterOptions(node, options),
+    budget: node.readBudget,
     ...(options.offset !== undefined ? { offset: options.offset } : {}),
     ...(options.length !== undefined ? { length: options.length } : {})
   }), path)

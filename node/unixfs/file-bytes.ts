@@ -3,6 +3,7 @@ import { UnixFS } from 'ipfs-unixfs'
 import * as raw from 'multiformats/codecs/raw'
 import { InvalidDagError, NotUnixfsError } from '../errors.js'
 import { readWholeBlock, type PieceSource } from './whole-blocks.js'
+import type { ReadBudget } from './read-budget.js'
 import type { AbortOptions } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 
@@ -17,12 +18,16 @@ const readAheadStart = 4
 const readAheadMax = 32
 /** A wait longer than this (ms) for a block already asked for: the reads are latency bound. */
 const slowReadMs = 4
+/** The most a block read ahead is counted for against the budget (bitswap's block limit). */
+const maxBlockBytes = 2 * 1024 * 1024
 
 /** Options for {@link readFileBytes}. */
 export interface FileBytesOptions extends AbortOptions {
   offset?: number
   length?: number
   offline?: boolean
+  /** The node's shared read-ahead budget: blocks beyond the one being waited for are read only while it has room. */
+  budget?: ReadBudget
 }
 
 /**
@@ -81,34 +86,48 @@ async function * walk (store: PieceSource, placed: Placed, start: bigint, end: b
     pos += BigInt(file.data.byteLength)
   }
   if (node.Links.length !== file.blockSizes.length) throw new InvalidDagError('invalid DAG: file node links and block sizes disagree')
-  const wanted: Array<{ cid: CID, position: bigint, size: bigint }> = []
+  const wanted: Array<{ cid: CID, position: bigint, size: bigint, estimate: number }> = []
   for (let i = 0; i < node.Links.length && pos < end; i++) {
     const childSize = file.blockSizes[i] as bigint
     const childEnd = pos + childSize
-    if (childEnd > start) wanted.push({ cid: (node.Links[i] as dagPb.PBLink).Hash, position: pos, size: childSize })
+    if (childEnd > start) wanted.push({ cid: (node.Links[i] as dagPb.PBLink).Hash, position: pos, size: childSize, estimate: Number(childSize < maxBlockBytes ? childSize : maxBlockBytes) })
     pos = childEnd
   }
-  const reads: Array<Promise<Uint8Array>> = []
+  const budget = options.budget
+  // each read with the budget bytes it holds (none for the block the reader waits for)
+  const reads: Array<{ block: Promise<Uint8Array>, reserved: number }> = []
   let next = 0
   let window = readAheadStart
-  const readMore = (): void => {
+  /** Starts reads up to the window; with `waiting`, the reader waits for the first one, which needs no budget. */
+  const readMore = (waiting: boolean): void => {
     while (reads.length < window && next < wanted.length) {
-      const read = readWholeBlock(store, (wanted[next] as { cid: CID }).cid, options)
-      read.catch(() => {}) // reported when its turn comes
-      reads.push(read)
+      const child = wanted[next] as { cid: CID, estimate: number }
+      const reserved = budget == null || (waiting && reads.length === 0) ? 0 : child.estimate
+      if (reserved > 0 && budget?.tryTake(reserved) !== true) break
+      const block = readWholeBlock(store, child.cid, options)
+      block.catch(() => {}) // reported when its turn comes
+      reads.push({ block, reserved })
       next++
     }
   }
-  for (const child of wanted) {
-    readMore()
-    const asked = performance.now()
-    const block = await (reads.shift() as Promise<Uint8Array>)
-    if (window < readAheadMax && performance.now() - asked > slowReadMs) window = Math.min(readAheadMax, window * 2)
-    readMore()
-    if (child.cid.code === dagPb.code || child.cid.code === raw.code) {
-      yield * walk(store, { ...child, node: child.cid.code === dagPb.code ? dagPb.decode(block) : block }, start, end, options)
-    } else {
-      throw new NotUnixfsError(`unsupported codec 0x${child.cid.code.toString(16)} in a file`)
+  try {
+    for (const child of wanted) {
+      readMore(true)
+      const asked = performance.now()
+      const read = reads.shift() as { block: Promise<Uint8Array>, reserved: number }
+      budget?.release(read.reserved)
+      const block = await read.block
+      if (window < readAheadMax && performance.now() - asked > slowReadMs) window = Math.min(readAheadMax, window * 2)
+      readMore(false)
+      if (child.cid.code === dagPb.code || child.cid.code === raw.code) {
+        const { cid, position, size } = child
+        yield * walk(store, { cid, position, size, node: cid.code === dagPb.code ? dagPb.decode(block) : block }, start, end, options)
+      } else {
+        throw new NotUnixfsError(`unsupported codec 0x${child.cid.code.toString(16)} in a file`)
+      }
     }
+  } finally {
+    // a reader that stopped early gives back what it read ahead
+    for (const read of reads) budget?.release(read.reserved)
   }
 }

@@ -64,7 +64,7 @@ export async function * listDirectory (node: CairnNode, path: ContentPath, optio
       return link
     }
     if (!wantSize && !wantType) return link
-    const unixfs = UnixFS.unmarshal(decodePb(await readWholeBlock(node.helia.blockstore, child.cid, blockOptions)).Data ?? new Uint8Array())
+    const unixfs = UnixFS.unmarshal(decodePb(await readWholeBlock(node.blocks, child.cid, blockOptions)).Data ?? new Uint8Array())
     link.Type = typeNumbers[unixfs.type] ?? -1
     if (wantSize) link.Size = unixfs.isDirectory() ? 0 : Number(unixfs.fileSize())
     if (unixfs.type === 'symlink' && unixfs.data != null) link.Target = new TextDecoder().decode(unixfs.data)

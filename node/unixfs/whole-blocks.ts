@@ -1,4 +1,6 @@
+import { CorruptBlockError } from '../errors.js'
 import type { AbortOptions } from '@libp2p/interface'
+import type { Helia } from 'helia'
 import type { CID } from 'multiformats/cid'
 
 /** The read side of a blockstore, as the exporter uses it: `get` yields a block's pieces. */
@@ -22,4 +24,23 @@ export async function readWholeBlock (store: PieceSource, cid: CID, options?: Ab
     offset += piece.byteLength
   }
   return block
+}
+
+/**
+ * The node's blocks as every content read takes them (the exporter, `cat`, the gateway,
+ * CAR export): whole, re-hashed on read by the repo (`Datastore.HashOnRead`), and, when
+ * the node is online, a block found corrupt on disk (moved aside by then) fetched again
+ * from peers once instead of failing.
+ */
+export function contentBlocks (helia: Pick<Helia, 'blockstore'>, online: boolean): PieceSource {
+  return {
+    async * get (cid: CID, options: AbortOptions & { offline?: boolean } = {}) {
+      try {
+        yield await readWholeBlock(helia.blockstore, cid, options)
+      } catch (err) {
+        if (!(err instanceof CorruptBlockError) || !online || options.offline === true) throw err
+        yield await readWholeBlock(helia.blockstore, cid, options)
+      }
+    }
+  }
 }

@@ -88,3 +88,49 @@ test.serial('200 concurrent clients on small files all get their bytes', async t
   const failures = results.filter(r => r.status === 'rejected' || !r.value)
   t.is(failures.length, 0, JSON.stringify(failures.slice(0, 3)))
 })
+
+// Known failing (issue 9 item 9, not fixed yet): with the gateway on the pull-based reader and one
+// read-ahead budget per node, 200 × 20 MB still peaked at 775–1130 MiB RSS here (was 1755 MiB);
+// process.memoryUsage() shows ~3 MiB of ArrayBuffers per download that the budget does not
+// account for. Turn this back into test.serial once it passes.
+test.failing('200 concurrent downloads of a 20 MB file stay under 300 MiB RSS (one read-ahead budget for all)', async t => {
+  t.timeout(5 * 60_000)
+  const dir = await tempDir('cairn-200x20mb-')
+  t.teardown(dir.cleanup)
+  const repo = join(dir.path, 'repo')
+  await initRepo(repo, 'local')
+  const size = 20_000_000
+  const node = await createNode(await openRepo(repo))
+  const sourceHash = createHash('sha256')
+  const cid = await node.fs.addByteStream((async function * () {
+    for (const chunk of deterministicChunks(size, 20)) {
+      sourceHash.update(chunk)
+      yield chunk
+    }
+  })())
+  await node.stop()
+  const expected = sourceHash.digest('hex')
+
+  const gateway = await startGatewayChild(repo)
+  t.teardown(gateway.stop)
+  let peak = await gateway.rss()
+  const sampler = setInterval(() => {
+    gateway.rss().then(rss => { peak = Math.max(peak, rss) }, () => {})
+  }, 50)
+  t.teardown(() => clearInterval(sampler))
+
+  const started = Date.now()
+  const results = await Promise.all(Array.from({ length: 200 }, async () => await new Promise<{ status: number, bytes: number, hash: string }>((resolve, reject) => {
+    get(`${gateway.url}/ipfs/${cid.toString()}`, { agent: false }, res => {
+      const h = createHash('sha256')
+      let n = 0
+      res.on('data', (c: Buffer) => { n += c.length; h.update(c) })
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes: n, hash: h.digest('hex') }))
+      res.on('error', reject)
+    }).on('error', reject)
+  })))
+  clearInterval(sampler)
+  t.log(`200 × 20 MB in ${((Date.now() - started) / 1000).toFixed(1)} s, gateway peak RSS ${(peak / 1048576).toFixed(0)} MiB`)
+  t.deepEqual(results.filter(r => r.status !== 200 || r.bytes !== size || r.hash !== expected).length, 0, 'every download whole and intact')
+  t.true(peak < rssLimit, `peak RSS ${(peak / 1048576).toFixed(0)} MiB`)
+})

@@ -143,6 +143,8 @@ export interface StartDaemonOptions {
   args?: string[]
   /** How long to wait for "Daemon is ready" (default 30 s). */
   timeout?: number
+  /** Node options before the CLI path (e.g. `--expose-gc`). */
+  execArgv?: string[]
 }
 
 /**
@@ -160,7 +162,7 @@ export async function startDaemon (repo: string, options: StartDaemonOptions = {
     ...options.env
   }
   const args = options.args ?? ['daemon']
-  const child = spawn(process.execPath, [cliPath, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [...(options.execArgv ?? []), cliPath, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
   child.stdout.setEncoding('utf8').on('data', (s: string) => { out += s })

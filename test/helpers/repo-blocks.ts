@@ -1,12 +1,11 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { CID } from 'multiformats/cid'
-import { blockKey } from '../../node/repo/block-files.js'
+import { blockFilePath as blockFile } from '../../node/repo/block-files.js'
 
 /** The file blockstore-fs keeps a block in, under `<repo>/blocks`. */
 export function blockFilePath (repo: string, cid: string): string {
-  const key = blockKey(CID.parse(cid).multihash)
-  return join(repo, 'blocks', key.slice(-2), `${key}.data`)
+  return blockFile(join(repo, 'blocks'), CID.parse(cid).multihash)
 }
 
 /** Flips one byte of a block's file on disk, as a failing disk would. */
