@@ -48,7 +48,7 @@ export class InputFileError extends define('ERR_INPUT_FILE') {}
 export class InvalidCarError extends define('ERR_INVALID_CAR') {}
 /**
  * A block whose bytes do not hash to its CID (`repo verify`, and every read from disk with
- * `Datastore.HashOnRead`). Issue 9 calls it ERR_BLOCK_CORRUPT; the existing code name stays.
+ * `Datastore.HashOnRead`).
  */
 export class CorruptBlockError extends define('ERR_CORRUPT_BLOCK') {}
 /** A DAG that decodes but breaks UnixFS rules (a HAMT fanout, block sizes that lie). */
