@@ -1,15 +1,15 @@
-import { diskFullError, isCairnError } from '../node/errors.js'
+import { diskFullError, isCairnError, isErrorCode, type ErrorCode } from '../node/errors.js'
 
 /** Exit codes, as Kubo: 0 ok, 1 error, 2 usage error. */
 export const EXIT_OK = 0
 export const EXIT_ERROR = 1
 export const EXIT_USAGE = 2
 
-const usageCodes = new Set(['ERR_USAGE'])
+const usageCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['ERR_USAGE'])
 
 /** The exit code an error ends the CLI with. */
 export function exitCodeFor (err: unknown): number {
-  return isCairnError(err) && usageCodes.has(err.code) ? EXIT_USAGE : EXIT_ERROR
+  return isCairnError(err) && isErrorCode(err.code) && usageCodes.has(err.code) ? EXIT_USAGE : EXIT_ERROR
 }
 
 /** The one line printed for an error; the stack only with `--debug`. */

@@ -1,11 +1,11 @@
-import { isCairnError } from '../node/errors.js'
+import { isCairnError, isErrorCode, type ErrorCode } from '../node/errors.js'
 import type { Response } from 'express'
 
 /**
  * The one table from Cairn error codes to HTTP statuses on the gateway. Codes not
  * listed here (and errors that are not Cairn's) are 500 with a generic message.
  */
-export const errorStatus: Readonly<Record<string, number>> = {
+export const errorStatus: Readonly<Partial<Record<ErrorCode, number>>> = {
   ERR_INVALID_CID: 400,
   ERR_INVALID_PATH: 400,
   ERR_UNSAFE_PATH: 400,
@@ -40,7 +40,7 @@ export function statusFor (err: unknown): number {
   if (isCairnError(err)) {
     const own = (err as { status?: unknown }).status
     if (typeof own === 'number') return own
-    return errorStatus[err.code] ?? 500
+    return (isErrorCode(err.code) ? errorStatus[err.code] : undefined) ?? 500
   }
   return 500
 }

@@ -13,7 +13,62 @@ export class CairnError extends Error {
   }
 }
 
-const define = (code: string) => class extends CairnError {
+/**
+ * Every code Cairn raises on purpose. The tables that map codes to RPC statuses, gateway
+ * statuses and exit codes are typed by {@link ErrorCode}, so the compiler checks them.
+ */
+export const errorCodes = [
+  'ERR_INVALID_CID',
+  'ERR_INVALID_PATH',
+  'ERR_NOT_FOUND',
+  'ERR_BLOCK_NOT_LOCAL',
+  'ERR_TIMEOUT',
+  'ERR_NO_PROVIDERS',
+  'ERR_REPO_LOCKED',
+  'ERR_NO_REPO',
+  'ERR_REPO_EXISTS',
+  'ERR_INVALID_CONFIG',
+  'ERR_USAGE',
+  'ERR_INPUT_FILE',
+  'ERR_INVALID_CAR',
+  'ERR_CORRUPT_BLOCK',
+  'ERR_INVALID_DAG',
+  'ERR_BLOCK_TOO_BIG',
+  'ERR_NOT_UNIXFS',
+  'ERR_IS_DIRECTORY',
+  'ERR_NOT_DIRECTORY',
+  'ERR_UNSAFE_PATH',
+  'ERR_NOT_PINNED',
+  'ERR_ALREADY_PINNED',
+  'ERR_BLOCKED',
+  'ERR_NOT_CACHED',
+  'ERR_FORBIDDEN',
+  'ERR_NOT_ACCEPTABLE',
+  'ERR_API_UNREACHABLE',
+  'ERR_CLIENT_GONE',
+  'ERR_DISK_FULL',
+  'ERR_INVALID_MULTIADDR',
+  'ERR_OFFLINE',
+  'ERR_INVALID_NAME',
+  'ERR_INVALID_RECORD',
+  'ERR_STALE_RECORD',
+  'ERR_NAME_LOOP',
+  'ERR_KEY_EXISTS',
+  'ERR_REMOTE_PINNING',
+  'ERR_TOO_FEW_COPIES'
+] as const
+
+/** One of {@link errorCodes}. */
+export type ErrorCode = typeof errorCodes[number]
+
+const knownCodes: ReadonlySet<string> = new Set(errorCodes)
+
+/** True for a code of {@link errorCodes} (a remote error may carry any string). */
+export function isErrorCode (code: string): code is ErrorCode {
+  return knownCodes.has(code)
+}
+
+const define = (code: ErrorCode) => class extends CairnError {
   static readonly code = code
   constructor (message: string, options?: ErrorOptions) {
     super(code, message, options)
@@ -27,7 +82,17 @@ export class InvalidPathError extends define('ERR_INVALID_PATH') {}
 /** A path that does not exist inside a DAG, or a pin / key that does not exist. */
 export class NotFoundError extends define('ERR_NOT_FOUND') {}
 /** A block that is not in the local blockstore while the node is offline. */
-export class BlockNotLocalError extends define('ERR_BLOCK_NOT_LOCAL') {}
+export class BlockNotLocalError extends define('ERR_BLOCK_NOT_LOCAL') {
+  /** What was being read when an offline node found a block missing (a content path). */
+  offlineRead?: string
+
+  /** An offline read of `where` met a missing block: the CLI's wording, with its hint. */
+  static offline (where: string, cause: unknown): BlockNotLocalError {
+    const err = new BlockNotLocalError(`block not found locally and the node is offline (${where}); start the daemon to fetch it`, { cause })
+    err.offlineRead = where
+    return err
+  }
+}
 /** Retrieval from the network took longer than allowed. */
 export class TimeoutError extends define('ERR_TIMEOUT') {}
 /** No peer or gateway could be found that holds the content. */

@@ -1,4 +1,4 @@
-import { NotAcceptableError, NotFoundError } from '../../node/errors.js'
+import { BlockNotLocalError, NotAcceptableError, NotFoundError } from '../../node/errors.js'
 import { serveCar } from './car.js'
 import { documentCodecs, serveCodec } from './codec.js'
 import { serveRawBlock } from './raw-block.js'
@@ -20,8 +20,9 @@ export async function serveNegotiated (req: Request, res: Response, ctx: Content
   } catch (err) {
     // a node without network is a non-recursive gateway: a block it does not hold is
     // not part of its dataset, which the trustless spec answers with 404
-    if (!ctx.node.online && (err as { code?: unknown }).code === 'ERR_BLOCK_NOT_LOCAL') {
-      throw new NotFoundError(`${(err as Error).message.replace(/; start the daemon to fetch it$/, '')}: not held by this gateway`, { cause: err })
+    if (!ctx.node.online && err instanceof BlockNotLocalError) {
+      const what = err.offlineRead != null ? `block not found locally and the node is offline (${err.offlineRead})` : err.message
+      throw new NotFoundError(`${what}: not held by this gateway`, { cause: err })
     }
     throw err
   }

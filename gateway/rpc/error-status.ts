@@ -1,4 +1,4 @@
-import { isCairnError } from '../../node/errors.js'
+import { isCairnError, isErrorCode, type ErrorCode } from '../../node/errors.js'
 
 /** go-ipfs-cmds error types, sent as `Code` in Kubo's error JSON. */
 export const KuboErrorType = {
@@ -33,7 +33,7 @@ const commandError: Mapping = { status: 500, type: KuboErrorType.normal }
  * ERR_TIMEOUT and ERR_NO_PROVIDERS (Kubo's RPC does not use the gateway's 502/504);
  * `CairnCode` in the body tells them apart.
  */
-export const rpcErrorTable: Readonly<Record<string, Mapping>> = {
+export const rpcErrorTable: Readonly<Record<ErrorCode, Mapping>> = {
   ERR_USAGE: clientError,
   ERR_INVALID_CID: clientError,
   ERR_INVALID_PATH: clientError,
@@ -79,7 +79,7 @@ const fallback: Mapping = { status: 500, type: KuboErrorType.normal }
 /** The status and Kubo JSON body for an error a request ended with. Never includes a stack. */
 export function rpcError (err: unknown): { status: number, body: RpcErrorBody } {
   if (isCairnError(err)) {
-    const { status, type } = rpcErrorTable[err.code] ?? fallback
+    const { status, type } = isErrorCode(err.code) ? rpcErrorTable[err.code] : fallback
     return { status, body: { Message: err.message, Code: type, Type: 'error', CairnCode: err.code } }
   }
   const message = err instanceof Error ? err.message : String(err)

@@ -105,7 +105,7 @@ export function translateReadError (err: unknown, path?: ContentPath): unknown {
   switch (err.name) {
     case 'BlockNotFoundWhileOfflineError':
     case 'InvalidConfigurationError':
-      return new BlockNotLocalError(`block not found locally and the node is offline (${where}); start the daemon to fetch it`, { cause: err })
+      return BlockNotLocalError.offline(where, err)
     case 'NotFoundError':
     case 'DoesNotExistError':
       return new NotFoundError(`${where}: ${err.message}`, { cause: err })
