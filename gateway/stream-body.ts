@@ -23,7 +23,16 @@ export async function streamBody (res: Response, source: AsyncIterable<Uint8Arra
     if (first.done === true) return
     yield first.value
     while (true) {
-      const next = await iterator.next()
+      let next: IteratorResult<Uint8Array | string>
+      try {
+        next = await iterator.next()
+      } catch (err) {
+        // the headers and first bytes may still sit in the socket, corked until the next
+        // tick: let them out before pipeline cuts the connection, so the client gets a
+        // short body and not no answer at all
+        await new Promise(resolve => setImmediate(resolve))
+        throw err
+      }
       if (next.done === true) return
       signal.progress()
       yield next.value
