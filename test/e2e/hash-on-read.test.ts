@@ -14,6 +14,7 @@ import { startGateway } from '../../gateway/server.js'
 import { startRpcServer } from '../../gateway/rpc/server.js'
 import { runCli, tempDir } from '../helpers/cli.js'
 import { deterministicBytes } from '../helpers/deterministic-data.js'
+import { tempNode } from '../helpers/fixtures.js'
 import { connectNodes, startNodes, stopNodes } from '../helpers/nodes.js'
 import { blockFilePath, corruptBlockFile } from '../helpers/repo-blocks.js'
 import type { CID } from 'multiformats/cid'
@@ -111,12 +112,8 @@ test('Datastore.HashOnRead false serves the bytes as they are on disk', async t 
 })
 
 test('the gateway never answers a complete-looking 200 over a corrupt block (full, Range, raw, car)', async t => {
-  const dir = await tempDir('cairn-corrupt-gw-')
-  t.teardown(dir.cleanup)
-  const repo = join(dir.path, 'repo')
-  await initRepo(repo, 'local')
-  const node = await createNode(await openRepo(repo))
-  t.teardown(async () => { await node.stop() })
+  const { node, repo, cleanup } = await tempNode()
+  t.teardown(cleanup)
   const gateway = await startGateway(node, '/ip4/127.0.0.1/tcp/0')
   t.teardown(async () => { await gateway.close() })
   const { root, leaf, leafStart, recorrupt } = await addAndCorrupt(node, repo)
@@ -141,12 +138,8 @@ test('the gateway never answers a complete-looking 200 over a corrupt block (ful
 })
 
 test('RPC cat over a corrupt block ends in an error, not a complete 200', async t => {
-  const dir = await tempDir('cairn-corrupt-rpc-')
-  t.teardown(dir.cleanup)
-  const repo = join(dir.path, 'repo')
-  await initRepo(repo, 'local')
-  const node = await createNode(await openRepo(repo))
-  t.teardown(async () => { await node.stop() })
+  const { node, repo, cleanup } = await tempNode()
+  t.teardown(cleanup)
   const server = await startRpcServer(node, '/ip4/127.0.0.1/tcp/0')
   t.teardown(async () => { await server.close() })
   const { root } = await addAndCorrupt(node, repo)
