@@ -1,19 +1,16 @@
 import express, { type NextFunction, type Request, type Response } from 'express'
 import { parseDuration } from '../config/duration.js'
-import { resolvePath } from '../node/content/resolve.js'
-import { InvalidPathError, NotCachedError, NotFoundError, NotUnixfsError } from '../node/errors.js'
+import { InvalidPathError, NotCachedError } from '../node/errors.js'
 import { hasBlock } from '../node/blocks.js'
-import { parseUrlPath, readOptions, type ContentRequest, type NamedRequest } from './content-request.js'
+import { dispositionQuery, parseUrlPath, splitQuery, type ContentRequest, type NamedRequest } from './content-request.js'
 import { serveIpns, subdomainName, subdomainNameUrl } from './ipns-route.js'
 import { sendError } from './error-status.js'
 import { setCorsHeaders } from './headers.js'
 import { requestSignal } from './request-signal.js'
 import { isSubdomainGateway, parseSubdomainHost, splitHost, subdomainLabel, subdomainUrl } from './subdomain.js'
-import { serveUnixfsDir } from './handlers/unixfs-dir.js'
-import { serveUnixfsFile } from './handlers/unixfs-file.js'
 import { negotiateFormat, type ResponseFormat } from './format.js'
-import { serveCodec } from './handlers/codec.js'
-import { serveNegotiated } from './handlers/negotiated.js'
+import { serveFormat } from './handlers/respond.js'
+import { gatewayReadError } from './read-error.js'
 import type { CairnNode } from '../node/node.js'
 
 /** The methods a read-only gateway answers. */
@@ -66,15 +63,13 @@ export function createGatewayApp (node: CairnNode): express.Express {
 
 async function handleRequest (node: CairnNode, req: Request, res: Response): Promise<void> {
   // the raw request target: the path stays percent-encoded until parseUrlPath decodes it
-  const at = req.originalUrl.indexOf('?')
-  const rawPath = at < 0 ? req.originalUrl : req.originalUrl.slice(0, at)
-  const search = at < 0 ? '' : req.originalUrl.slice(at)
-  const url = { search, searchParams: new URLSearchParams(search) }
+  const url = splitQuery(req.originalUrl)
+  const rawPath = req.originalUrl.slice(0, req.originalUrl.length - url.search.length)
   const host = req.get('Host')
   const subdomain = parseSubdomainHost(node.config, host)
   if (subdomain != null) {
     if (subdomain.namespace === 'ipns') {
-      await serveIpns(node, req, res, subdomainName(subdomain.id), rawPath === '/' ? '' : rawPath, async (parsed, name) => {
+      await serveIpns(node, req, res, url.params, subdomainName(subdomain.id), rawPath === '/' ? '' : rawPath, async (parsed, name) => {
         await serveContent(node, req, res, parsed, url, true, name)
       })
       return
@@ -98,7 +93,7 @@ async function handleRequest (node: CairnNode, req: Request, res: Response): Pro
         res.redirect(301, subdomainNameUrl(protocolOf(req), host, nameText, rest.length > 0 ? `/${rest.join('/')}` : '', url.search))
         return
       }
-      await serveIpns(node, req, res, nameText, rest.length > 0 ? `/${rest.join('/')}` : '', async (parsed, name) => {
+      await serveIpns(node, req, res, url.params, nameText, rest.length > 0 ? `/${rest.join('/')}` : '', async (parsed, name) => {
         await serveContent(node, req, res, parsed, url, false, name)
       })
     }
@@ -118,7 +113,7 @@ function protocolOf (req: Request): string {
   return forwarded === 'https' ? 'https' : 'http'
 }
 
-async function serveContent (node: CairnNode, req: Request, res: Response, parsed: ReturnType<typeof parseUrlPath>, url: { search: string, searchParams: URLSearchParams }, subdomain: boolean, name?: NamedRequest): Promise<void> {
+async function serveContent (node: CairnNode, req: Request, res: Response, parsed: ReturnType<typeof parseUrlPath>, url: { search: string, params: URLSearchParams }, subdomain: boolean, name?: NamedRequest): Promise<void> {
   const denylist = node.denylist
   const onlyIfCached = /(^|,)\s*only-if-cached\s*(,|$)/i.test(req.get('Cache-Control') ?? '')
   const ctx: ContentRequest = {
@@ -128,67 +123,28 @@ async function serveContent (node: CairnNode, req: Request, res: Response, parse
     rootText: parsed.rootText,
     encodedRest: parsed.encodedRest,
     trailingSlash: parsed.trailingSlash,
-    query: url.searchParams,
+    query: url.params,
     search: url.search,
+    ...dispositionQuery(url.params),
     subdomain,
     // Gateway.NoFetch (as in Kubo): serve only what is already in the blockstore
     offline: !node.online || onlyIfCached || node.config.Gateway.NoFetch,
+    onlyIfCached,
     head: req.method === 'HEAD',
     signal: requestSignal(res, parseDuration(node.config.Gateway.RetrievalTimeout)),
     ...(name != null ? { name } : {})
   }
+  let format: ResponseFormat | undefined
   try {
     await denylist.assertAllowed(parsed.root, parsed.segments)
     if (onlyIfCached && !(await hasBlock(node, parsed.root))) {
       throw new NotCachedError(`${parsed.root.toString()} is not in this node's blockstore (only-if-cached)`)
     }
-    // trustless and codec responses (raw block, CAR, dag-json/dag-cbor/json/cbor)
-    const format = negotiateFormat(req)
-    if (await serveNegotiated(req, res, ctx, format)) return
-    await serveDeserialized(req, res, ctx, format)
+    format = negotiateFormat(req, url.params)
+    await serveFormat(req, res, ctx, format)
   } catch (err) {
-    throw explain(err, ctx, onlyIfCached)
+    throw gatewayReadError(err, ctx, format)
   } finally {
     if (!res.writable || res.writableEnded) ctx.signal.done()
   }
-}
-
-/** The path gateway's own response: UnixFS files and directories. */
-async function serveDeserialized (req: Request, res: Response, ctx: ContentRequest, format: ResponseFormat): Promise<void> {
-  const resolved = await resolvePath(ctx.node, ctx.path, readOptions(ctx))
-  for (const [i, cid] of resolved.roots.entries()) {
-    await ctx.denylist.assertAllowed(cid, ctx.path.segments.slice(i))
-  }
-  await ctx.denylist.assertAllowed(resolved.entry.cid)
-  const target = { cid: resolved.entry.cid, roots: resolved.roots }
-  const entry = resolved.entry
-  switch (entry.type) {
-    case 'directory':
-      await serveUnixfsDir(req, res, ctx, target, entry)
-      return
-    case 'file':
-    case 'raw':
-    case 'identity':
-      await serveUnixfsFile(req, res, ctx, target)
-      return
-    default:
-      // dag-json, dag-cbor, json and cbor blocks are served as documents
-      if (entry.type === 'object' && await serveCodec(req, res, ctx, format)) return
-      throw new NotUnixfsError(`${entry.cid.toString()} is ${entry.type === 'object' ? 'a codec without a UnixFS form' : 'not UnixFS'}; ask for ?format=raw or ?format=car`)
-  }
-}
-
-/** Errors raised because the client went away or the retrieval stalled carry the signal's reason. */
-function explain (err: unknown, ctx: ContentRequest, onlyIfCached: boolean): unknown {
-  const { signal } = ctx.signal
-  if (signal.aborted && signal.reason instanceof Error && (signal.reason as { code?: string }).code === 'ERR_TIMEOUT') {
-    return signal.reason
-  }
-  if (ctx.node.online && (err as { code?: string }).code === 'ERR_BLOCK_NOT_LOCAL') {
-    if (onlyIfCached) {
-      return new NotCachedError(`${ctx.path.root.toString()}: a block is not in this node's blockstore (only-if-cached)`, { cause: err })
-    }
-    return new NotFoundError(`${ctx.path.root.toString()}: not in this node's blockstore, and Gateway.NoFetch is set`, { cause: err })
-  }
-  return err
 }

@@ -17,13 +17,20 @@ export interface ContentRequest {
   encodedRest: string
   /** True when the URL path ended in `/`. */
   trailingSlash: boolean
+  /** The query string, parsed once for every handler. */
   query: URLSearchParams
   /** `?…` as received, or ''. */
   search: string
+  /** `?filename=` when not empty: the name the response goes by. */
+  filename?: string
+  /** `?download=true`: served as an attachment. */
+  download: boolean
   /** True on `<cid>.ipfs.<host>`: links are relative to the host root. */
   subdomain: boolean
-  /** Only local blocks (node offline or `Cache-Control: only-if-cached`). */
+  /** Only local blocks (node offline, `Cache-Control: only-if-cached` or `Gateway.NoFetch`). */
   offline: boolean
+  /** The client sent `Cache-Control: only-if-cached`: content not held is a 412. */
+  onlyIfCached: boolean
   head: boolean
   signal: RequestSignal
   /** Set for `/ipns/<name>` requests (gateway/ipns-route.ts): how the client named the content. */
@@ -43,6 +50,19 @@ export interface NamedRequest {
 /** `X-Ipfs-Path`: `/ipfs/<cid as requested>/<encoded path>`, or `/ipns/<name>/…` as requested. */
 export function ipfsPathOf (req: ContentRequest): string {
   return req.name?.path ?? `/ipfs/${req.rootText}${req.encodedRest}`
+}
+
+/** The query string of a request target (`/path?a=b`): `search` as received and the parsed parameters. */
+export function splitQuery (target: string): { search: string, params: URLSearchParams } {
+  const at = target.indexOf('?')
+  const search = at < 0 ? '' : target.slice(at)
+  return { search, params: new URLSearchParams(search) }
+}
+
+/** `?filename=` (when not empty) and `?download=true`, as every content handler reads them. */
+export function dispositionQuery (query: URLSearchParams): { filename?: string, download: boolean } {
+  const filename = query.get('filename')
+  return { ...(filename != null && filename !== '' ? { filename } : {}), download: query.get('download') === 'true' }
 }
 
 /** Read options for node/content functions. */

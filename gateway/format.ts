@@ -78,13 +78,6 @@ export function parseAccept (header: string | undefined): AcceptEntry[] {
   return entries
 }
 
-/** The query string of a request, as URLSearchParams (not Express's parsed object). */
-export function requestQuery (req: Request): URLSearchParams {
-  const url = req.originalUrl ?? req.url
-  const at = url.indexOf('?')
-  return new URLSearchParams(at < 0 ? '' : url.slice(at + 1))
-}
-
 /**
  * Decides the response format of a gateway request, as the path gateway spec says:
  * `?format=` takes precedence over `Accept`; among `Accept` entries the highest `q`
@@ -99,8 +92,7 @@ export function requestQuery (req: Request): URLSearchParams {
  * value, {@link NotAcceptableError} (406) for `tar` and `ipns-record`, or when every
  * explicit `Accept` entry names something this gateway cannot give.
  */
-export function negotiateFormat (req: Request): ResponseFormat {
-  const query = requestQuery(req)
+export function negotiateFormat (req: Request, query: URLSearchParams): ResponseFormat {
   const accept = parseAccept(req.headers.accept)
   const acceptsHtml = accept.some(e => e.q > 0 && e.mediaType === 'text/html')
   const formatParam = query.get('format')
@@ -179,14 +171,13 @@ export function carContentType (car: CarVariant): string {
  * The `Content-Location` a response should carry (path gateway spec): when the format
  * was negotiated by `Accept` alone, the request URL with `format=` added (and, for a CAR,
  * the variant as `car-*` parameters), so HTTP caches keep the variants apart. Undefined
- * when the URL already names the format.
+ * when the URL already names the format. `target` is the request target, `query` its parameters.
  */
-export function contentLocationFor (req: Request, format: ResponseFormat): string | undefined {
+export function contentLocationFor (target: string, params: URLSearchParams, format: ResponseFormat): string | undefined {
   if (format.kind === 'default' || format.source !== 'accept') return undefined
-  const url = req.originalUrl ?? req.url
-  const at = url.indexOf('?')
-  const pathname = at < 0 ? url : url.slice(0, at)
-  const query = requestQuery(req)
+  const at = target.indexOf('?')
+  const pathname = at < 0 ? target : target.slice(0, at)
+  const query = new URLSearchParams(params)
   query.set('format', format.kind)
   if (format.kind === 'car') {
     query.set('car-version', String(format.car.version))

@@ -1,4 +1,4 @@
-import type { Response } from 'express'
+import type { Request, Response } from 'express'
 import type { CID } from 'multiformats/cid'
 
 /** Cache-Control for anything under /ipfs/: the bytes behind a CID never change. */
@@ -20,6 +20,13 @@ export function matchesIfNoneMatch (header: string | undefined, etag: string): b
     const tag = item.trim()
     return tag === '*' || tag.replace(/^W\//, '') === bare
   })
+}
+
+/** True, and a 304 sent, when the client's `If-None-Match` names `etag`: every handler's conditional GET. */
+export function answeredNotModified (req: Request, res: Response, etag: string): boolean {
+  if (!matchesIfNoneMatch(req.get('If-None-Match'), etag)) return false
+  res.status(304).end()
+  return true
 }
 
 /** The headers every /ipfs/ content response carries. */
@@ -65,10 +72,8 @@ function encodeRfc5987 (text: string): string {
  * `inline` with a name, `attachment` when downloading). `fallbackName` names a download
  * that has no `?filename=`. Returns the name the response goes by, for type sniffing.
  */
-export function applyDisposition (res: Response, query: URLSearchParams, fallbackName: string): string | undefined {
-  const filename = query.get('filename') ?? undefined
-  const download = query.get('download') === 'true'
-  if (filename != null && filename !== '') {
+export function applyDisposition (res: Response, { filename, download }: { filename?: string, download: boolean }, fallbackName: string): string | undefined {
+  if (filename != null) {
     res.setHeader('Content-Disposition', contentDisposition(download ? 'attachment' : 'inline', filename))
     return filename
   }

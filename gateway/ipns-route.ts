@@ -1,7 +1,7 @@
 import { InvalidPathError, UsageError } from '../node/errors.js'
 import { isDomainName, parseIpnsName } from '../node/names/ipns-name.js'
 import { encodeSegment, parseUrlPath, parseUrlSegments, type NamedRequest, type ParsedUrlPath } from './content-request.js'
-import { formatMediaTypes, parseAccept, requestQuery } from './format.js'
+import { formatMediaTypes, parseAccept } from './format.js'
 import type { CairnNode } from '../node/node.js'
 import type { Request, Response } from 'express'
 
@@ -56,8 +56,8 @@ function isKeyName (text: string): boolean {
 }
 
 /** True when the client asked for the signed record itself (`?format=ipns-record` or its Accept type). */
-function wantsRecord (req: Request): boolean {
-  const format = requestQuery(req).get('format')
+function wantsRecord (req: Request, query: URLSearchParams): boolean {
+  const format = query.get('format')
   if (format != null && format !== '') return format === 'ipns-record'
   return parseAccept(req.get('Accept')).some(e => e.mediaType === recordType && e.q > 0)
 }
@@ -69,10 +69,10 @@ function wantsRecord (req: Request): boolean {
  * dataset serves the dataset's last complete version. `?format=ipns-record` answers
  * the raw signed record, byte for byte. `rawRest` is the still-encoded URL path after the name.
  */
-export async function serveIpns (node: CairnNode, req: Request, res: Response, nameText: string, rawRest: string, serve: ServeResolved): Promise<void> {
+export async function serveIpns (node: CairnNode, req: Request, res: Response, query: URLSearchParams, nameText: string, rawRest: string, serve: ServeResolved): Promise<void> {
   const name = decodeName(nameText)
   const nocache = /(^|,)\s*no-cache\s*(,|$)/i.test(req.get('Cache-Control') ?? '')
-  if (wantsRecord(req)) {
+  if (wantsRecord(req, query)) {
     if (isDomainName(name) && !isKeyName(name)) throw new UsageError(`${name} is a DNSLink name: it has no IPNS record`)
     const record = await node.names.getRecord(name, { nocache })
     const ttl = Number(record.ttl / 1_000_000_000n)

@@ -1,6 +1,6 @@
 import { ipfsPathOf, type ContentRequest } from '../content-request.js'
 import { contentLocationFor, type ResponseFormat } from '../format.js'
-import { matchesIfNoneMatch, setContentHeaders } from '../headers.js'
+import { setContentHeaders } from '../headers.js'
 import { contentRange, parseRange, sendRangeNotSatisfiable } from '../range.js'
 import type { Request, Response } from 'express'
 import type { CID } from 'multiformats/cid'
@@ -13,15 +13,8 @@ import type { CID } from 'multiformats/cid'
 export function setNegotiatedHeaders (req: Request, res: Response, ctx: ContentRequest, format: ResponseFormat, headers: { etag: string, roots?: readonly CID[] }): void {
   setContentHeaders(res, { ipfsPath: ipfsPathOf(ctx), etag: headers.etag, cacheControl: ctx.name?.cacheControl, ...(headers.roots != null ? { roots: headers.roots } : {}) })
   res.setHeader('X-Content-Type-Options', 'nosniff')
-  const location = contentLocationFor(req, format)
+  const location = contentLocationFor(req.originalUrl, ctx.query, format)
   if (location != null) res.setHeader('Content-Location', location)
-}
-
-/** True (and a 304 sent) when the client's `If-None-Match` names `etag`. */
-export function answeredNotModified (req: Request, res: Response, etag: string): boolean {
-  if (!matchesIfNoneMatch(req.get('If-None-Match'), etag)) return false
-  res.status(304).end()
-  return true
 }
 
 /**

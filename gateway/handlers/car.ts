@@ -3,9 +3,9 @@ import { exportCar, type DagScope, type EntityBytes } from '../../node/car/car-e
 import { UsageError } from '../../node/errors.js'
 import { readOptions, type ContentRequest } from '../content-request.js'
 import { carContentType, type ResponseFormat } from '../format.js'
-import { contentDisposition } from '../headers.js'
+import { answeredNotModified, contentDisposition } from '../headers.js'
 import { streamBody } from '../stream-body.js'
-import { answeredNotModified, setNegotiatedHeaders } from './block-response.js'
+import { setNegotiatedHeaders } from './block-response.js'
 import type { Request, Response } from 'express'
 
 /** The IPIP-402 query parameters of a CAR request. */
@@ -64,9 +64,8 @@ export async function serveCar (req: Request, res: Response, ctx: ContentRequest
   // the first chunk (the header) comes only after the path and its end block were found
   const first = await blocks.next()
 
-  const filename = ctx.query.get('filename')
   const last = ctx.path.segments.at(-1)
-  const name = filename != null && filename !== '' ? filename : `${root.toString()}${last != null ? `_${last}` : ''}.car`
+  const name = ctx.filename ?? `${root.toString()}${last != null ? `_${last}` : ''}.car`
   res.setHeader('Content-Disposition', contentDisposition('attachment', name))
   res.setHeader('Content-Type', carContentType(format.car))
   // a CAR is streamed as it is walked: no byte ranges over it

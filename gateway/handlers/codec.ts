@@ -1,13 +1,13 @@
 import * as dagCbor from '@ipld/dag-cbor'
 import * as dagJson from '@ipld/dag-json'
 import * as dagPb from '@ipld/dag-pb'
-import { readBlock, resolveDagPath } from '../../node/blocks.js'
+import { readBlock, type DagPathResolution } from '../../node/blocks.js'
 import { CBOR, DAG_CBOR, DAG_JSON, DAG_PB, JSON_CODEC, RAW } from '../../node/dag/codecs.js'
 import { NotAcceptableError } from '../../node/errors.js'
 import { ipfsPathOf, readOptions, type ContentRequest } from '../content-request.js'
 import { formatMediaTypes, type ResponseFormat } from '../format.js'
-import { contentDisposition, setContentHeaders } from '../headers.js'
-import { answeredNotModified, sendBlockBody, setNegotiatedHeaders } from './block-response.js'
+import { answeredNotModified, contentDisposition, setContentHeaders } from '../headers.js'
+import { sendBlockBody, setNegotiatedHeaders } from './block-response.js'
 import { escapeHtml } from './unixfs-dir.js'
 import type { Request, Response } from 'express'
 import type { CID } from 'multiformats/cid'
@@ -34,8 +34,13 @@ const asIs: Readonly<Record<string, readonly number[]>> = {
 /** Version of the generated HTML, part of its Etag so a new rendering busts caches. */
 const htmlVersion = '1'
 
+/** The formats a document response answers: the default one, or a codec asked for by name. */
+export type DocumentFormat = Exclude<ResponseFormat, { kind: 'raw' | 'car' | 'tar' | 'ipns-record' }>
+
 /**
- * Serves the block at the end of a path as a document, per the path gateway spec:
+ * Serves the block a path resolved to (`resolved.terminal`, reached through
+ * `resolved.via`, all allowed by the denylist) as a document, per the path gateway spec;
+ * the dispatch (`handlers/respond.ts`) has decided it is one:
  *
  * - no explicit format, a dag-json/dag-cbor/json/cbor block: the block as-is with its
  *   codec's media type (dag-json/dag-cbor as a small HTML page when the client accepts
@@ -45,32 +50,14 @@ const htmlVersion = '1'
  *   read as their dag- variant); 406 when it cannot be represented;
  * - `json` / `cbor`: the block as-is with the plain media type when its codec is the
  *   json/cbor family, 406 for the other document codec.
- *
- * Returns false, sending nothing, when the request is for the default (UnixFS)
- * response instead: no explicit format, or `json`/`cbor`, on a dag-pb or raw block.
- * A path that ends inside a document (not at a link) is a 501, as the spec says.
  */
-export async function serveCodec (req: Request, res: Response, ctx: ContentRequest, format: ResponseFormat): Promise<boolean> {
-  if (format.kind === 'raw' || format.kind === 'car' || format.kind === 'tar' || format.kind === 'ipns-record') {
-    throw new Error(`serveCodec called for format ${format.kind}`)
-  }
-  const resolved = await resolveDagPath(ctx.node, ctx.path.root, ctx.path.segments, readOptions(ctx))
+export async function serveDocument (req: Request, res: Response, ctx: ContentRequest, format: DocumentFormat, resolved: DagPathResolution): Promise<void> {
   const cid = resolved.terminal
   const codec = cid.code
-  for (const step of [...resolved.via, cid]) await ctx.denylist.assertAllowed(step)
-  const unixfs = codec === DAG_PB || codec === RAW
-  if (unixfs && (format.kind === 'default' || format.kind === 'json' || format.kind === 'cbor')) return false
-  if (resolved.remainder.length > 0) {
-    sendPathRemainder(res, ctx, cid, resolved.remainder)
-    return true
-  }
-  if (format.kind === 'default' && !documentCodecs.has(codec)) return false
-
   const mediaType = format.kind === 'default' ? codecMediaType[codec] ?? formatMediaTypes['dag-json'] : format.mediaType
-  const download = ctx.query.get('download') === 'true'
-  if (format.kind === 'default' && format.acceptsHtml && !download && (codec === DAG_JSON || codec === DAG_CBOR)) {
+  if (format.kind === 'default' && format.acceptsHtml && !ctx.download && (codec === DAG_JSON || codec === DAG_CBOR)) {
     await sendHtml(req, res, ctx, cid, resolved.roots)
-    return true
+    return
   }
   const convert = format.kind !== 'default' && !(asIs[format.kind] ?? []).includes(codec)
   if (convert && (format.kind === 'json' || format.kind === 'cbor')) {
@@ -81,17 +68,12 @@ export async function serveCodec (req: Request, res: Response, ctx: ContentReque
   const etag = `"${cid.toString()}.${short}"`
   setNegotiatedHeaders(req, res, ctx, format, { etag, roots: resolved.roots })
   const ext = short.endsWith('json') ? '.json' : '.cbor'
-  const filename = ctx.query.get('filename')
-  res.setHeader('Content-Disposition', contentDisposition(
-    download || ext === '.cbor' ? 'attachment' : 'inline',
-    filename != null && filename !== '' ? filename : `${cid.toString()}${ext}`
-  ))
-  if (answeredNotModified(req, res, etag)) return true
+  res.setHeader('Content-Disposition', contentDisposition(ctx.download || ext === '.cbor' ? 'attachment' : 'inline', ctx.filename ?? `${cid.toString()}${ext}`))
+  if (answeredNotModified(req, res, etag)) return
 
   const bytes = await readBlock(ctx.node, cid, readOptions(ctx))
   const body = convert ? convertBlock(cid, bytes, format.kind === 'dag-cbor' ? 'dag-cbor' : 'dag-json') : bytes
   sendBlockBody(req, res, ctx, mediaType, body)
-  return true
 }
 
 /** Re-encodes a block as dag-json or dag-cbor; {@link NotAcceptableError} when it cannot be. */

@@ -1,7 +1,7 @@
 import { readBlock, resolveDagPath } from '../../node/blocks.js'
 import { readOptions, type ContentRequest } from '../content-request.js'
-import { contentDisposition } from '../headers.js'
-import { answeredNotModified, sendBlockBody, setNegotiatedHeaders } from './block-response.js'
+import { answeredNotModified, contentDisposition } from '../headers.js'
+import { sendBlockBody, setNegotiatedHeaders } from './block-response.js'
 import { sendPathRemainder } from './codec.js'
 import type { ResponseFormat } from '../format.js'
 import type { Request, Response } from 'express'
@@ -24,7 +24,6 @@ export async function serveRawBlock (req: Request, res: Response, ctx: ContentRe
   setNegotiatedHeaders(req, res, ctx, format, { etag, roots: resolved.roots })
   if (answeredNotModified(req, res, etag)) return
   const bytes = await readBlock(ctx.node, cid, readOptions(ctx))
-  const filename = ctx.query.get('filename')
-  res.setHeader('Content-Disposition', contentDisposition('attachment', filename != null && filename !== '' ? filename : `${cid.toString()}.bin`))
+  res.setHeader('Content-Disposition', contentDisposition('attachment', ctx.filename ?? `${cid.toString()}.bin`))
   sendBlockBody(req, res, ctx, format.kind === 'default' ? 'application/vnd.ipld.raw' : format.mediaType, bytes)
 }

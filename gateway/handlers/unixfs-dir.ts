@@ -1,7 +1,7 @@
 import { resolvePath } from '../../node/content/resolve.js'
 import { isCairnError } from '../../node/errors.js'
 import { encodeSegment, ipfsPathOf, readOptions, type ContentRequest } from '../content-request.js'
-import { matchesIfNoneMatch, setContentHeaders } from '../headers.js'
+import { answeredNotModified, setContentHeaders } from '../headers.js'
 import { sendBody } from '../stream-body.js'
 import { serveUnixfsFile } from './unixfs-file.js'
 import type { Request, Response } from 'express'
@@ -38,10 +38,7 @@ export async function serveUnixfsDir (req: Request, res: Response, ctx: ContentR
   const etag = `"DirIndex-${listingVersion}_CID-${resolved.cid.toString()}"`
   setContentHeaders(res, { ipfsPath: ipfsPathOf(ctx), roots: resolved.roots, etag, cacheControl: ctx.name?.cacheControl })
   res.setHeader('Cache-Control', ctx.name?.cacheControl ?? listingCacheControl)
-  if (matchesIfNoneMatch(req.get('If-None-Match'), etag)) {
-    res.status(304).end()
-    return
-  }
+  if (answeredNotModified(req, res, etag)) return
   res.status(200)
   res.setHeader('Content-Type', 'text/html; charset=utf-8')
   await sendBody(res, ctx, listingHtml(ctx, resolved.cid, dir.entries(readOptions(ctx))))

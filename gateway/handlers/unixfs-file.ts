@@ -1,7 +1,7 @@
 import { exportEntry, fileBytes } from '../../node/unixfs/exported-entry.js'
 import { sniffBytes, sniffContentType, type SniffSample } from '../content-type.js'
 import { ipfsPathOf, readOptions, type ContentRequest } from '../content-request.js'
-import { applyDisposition, etagFor, matchesIfNoneMatch, setContentHeaders } from '../headers.js'
+import { answeredNotModified, applyDisposition, etagFor, setContentHeaders } from '../headers.js'
 import { contentRange, multipartLayout, parseRange, sendRangeNotSatisfiable, type ByteRange, type RangeRequest } from '../range.js'
 import { sendBody } from '../stream-body.js'
 import type { Request, Response } from 'express'
@@ -25,13 +25,10 @@ export async function serveUnixfsFile (req: Request, res: Response, ctx: Content
   const etag = etagFor(resolved.cid)
   setContentHeaders(res, { ipfsPath: ipfsPathOf(ctx), roots: resolved.roots, etag, cacheControl: ctx.name?.cacheControl })
   res.setHeader('Accept-Ranges', 'bytes')
-  if (matchesIfNoneMatch(req.get('If-None-Match'), etag)) {
-    res.status(304).end()
-    return
-  }
+  if (answeredNotModified(req, res, etag)) return
   const size = Number(entry.size)
   const lastSegment = resolved.name ?? ctx.path.segments.at(-1)
-  const named = applyDisposition(res, ctx.query, lastSegment ?? resolved.cid.toString())
+  const named = applyDisposition(res, ctx, lastSegment ?? resolved.cid.toString())
   const ifRange = req.get('If-Range')
   const range = ifRange == null || ifRange === etag ? parseRange(req.get('Range'), size) : { kind: 'full' as const }
   if (range.kind === 'unsatisfiable') {
