@@ -5,7 +5,7 @@ import { ProviderSearch } from './provider-search.js'
 import type { BitswapLedger } from './bitswap-ledger.js'
 import type { Denylist } from '../denylist/index.js'
 import type { Blockstore } from 'interface-blockstore'
-import type { Libp2p } from '@libp2p/interface'
+import type { Libp2p, PeerId } from '@libp2p/interface'
 import type { BlockBroker, Helia } from '@helia/interface'
 import type { CID } from 'multiformats/cid'
 
@@ -22,7 +22,8 @@ interface BitswapInternals {
     /** What bitswap serves other peers from; each peer's ledger takes it when the peer first writes. */
     peerWantLists: {
       blockstore: Blockstore
-      ledgerMap: { values(): Iterable<{ blockstore?: Blockstore }> }
+      ledgerMap: { values(): Iterable<{ blockstore?: Blockstore }>, get(peer: PeerId): { removeExpiredWants?: () => void } | undefined }
+      receiveMessage(peer: PeerId, message: unknown): void
     }
   }
 }
@@ -102,7 +103,10 @@ export function fetchMixin (options: FetchOptions): { name: string, start: (heli
         ...(engine != null ? { rebroadcast: () => { rebroadcastWantlist(engine) } } : {})
       })
       const absence = new ProviderAbsence(online, engine != null ? { wantList: engine.wantList, rebroadcast: () => { rebroadcastWantlist(engine) } } : {})
-      if (engine != null) refuseToServeBlocked(engine, options.denylist)
+      if (engine != null) {
+        refuseToServeBlocked(engine, options.denylist)
+        resendWhenAskedAgain(engine)
+      }
       for (const broker of blockBrokers(helia)) {
         if ((broker as { cairnLimited?: boolean }).cairnLimited === true) continue
         Object.assign(broker, { cairnLimited: true })
@@ -142,6 +146,27 @@ function refuseToServeBlocked (engine: BitswapInternals['bitswap'], denylist: De
   // ledgers of peers that wrote before this ran hold the store themselves
   for (const ledger of lists.ledgerMap.values()) {
     if (ledger.blockstore != null) ledger.blockstore = guarded
+  }
+}
+
+/**
+ * A peer that asks again for a block sent to it more than bitswap's do-not-resend window
+ * ago (5 s) gets it again: the first send was lost (a stream cut or timed out under
+ * load). Helia's ledger keeps such a want as 'sent' when the peer's new want arrives and
+ * only then drops it as expired, so the block went out again only on the peer's second
+ * re-ask, half a minute or more later with Cairn's rebroadcast back-off. Expired wants
+ * are dropped before each incoming message is read instead.
+ */
+function resendWhenAskedAgain (engine: BitswapInternals['bitswap']): void {
+  const lists = engine.peerWantLists
+  if (typeof lists.receiveMessage !== 'function') {
+    process.emitWarning('@helia/bitswap internals changed: blocks lost on the way are re-sent late')
+    return
+  }
+  const receive = lists.receiveMessage.bind(lists)
+  lists.receiveMessage = (peer, message) => {
+    lists.ledgerMap.get(peer)?.removeExpiredWants?.()
+    receive(peer, message)
   }
 }
 

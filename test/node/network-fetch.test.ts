@@ -137,6 +137,33 @@ test('a fetch started before the node knows any peer completes once it connects 
   t.true((reader.node.network?.ledger.peer(source.peerId).BlocksReceived ?? 0) >= 2)
 })
 
+test('a block message lost on the way is sent again when the reader asks again, well before Fetch.Timeout', async t => {
+  const { bitswapEngine } = await import('../../node/network/fetch.js')
+  // without the re-send fix the block would go out again only on the reader's third
+  // rebroadcast (about 21 s after the want), after this Fetch.Timeout
+  const nodes = await startNodes(2, { configure: c => { c.Fetch.Timeout = '18s' } })
+  t.teardown(async () => { await stopNodes(nodes) })
+  const [source, reader] = nodes as [TestNode, TestNode]
+  const data = randomBytes(5000)
+  const cid = await source.node.fs.addBytes(data)
+  await connectNodes(reader, source)
+  // drop the first message of blocks the source sends, as a stream cut under load would
+  const network = bitswapEngine(source.node.helia)?.network as { sendMessage: (peer: unknown, message: { blocks: Map<string, unknown> }, ...rest: unknown[]) => Promise<void> }
+  const send = network.sendMessage
+  let dropped = 0
+  network.sendMessage = async (peer, message, ...rest) => {
+    if (dropped === 0 && message.blocks.size > 0) {
+      dropped++
+      return
+    }
+    await send(peer, message, ...rest)
+  }
+  const started = Date.now()
+  t.true((await catBytes(reader, cid)).equals(data))
+  t.is(dropped, 1)
+  t.log(`block arrived ${Date.now() - started} ms after its first send was lost`)
+})
+
 test('the bitswap internals the counters and want recovery hook into are there', async t => {
   // @helia/bitswap exports no API for these: an upgrade that moves them must fail here
   const { bitswapEngine } = await import('../../node/network/fetch.js')
@@ -154,6 +181,8 @@ test('the bitswap internals the counters and want recovery hook into are there',
   t.is(typeof engine?.wantList.sendMessagesDebounced, 'function')
   t.is(typeof engine?.wantList.addEventListener, 'function')
   t.is(typeof engine?.network.sendMessage, 'function')
+  // the re-send fix wraps receiveMessage (its ledgers' removeExpiredWants is proved by the lost-block test)
+  t.is(typeof engine?.peerWantLists.receiveMessage, 'function')
 })
 
 test('a wantlist message lost on the way is sent again and the block still arrives', async t => {
