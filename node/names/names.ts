@@ -149,13 +149,18 @@ export class Names {
       return held
     }
     const libp2p = this.init.libp2p()
+    let asked = ''
     if (libp2p != null) {
       joinTopic(libp2p, ipnsTopic(name.routingKey), this.controller.signal)
-      const found = await this.fromNetwork(libp2p, name, this.signal(options)).catch(() => undefined)
-      if (found != null) return found
+      const signal = this.signal(options)
+      let lookup = await this.lookup(libp2p, name, signal)
+      // a query whose peers failed (timed out under load, a stream reset) is asked once more
+      if (lookup.record == null && lookup.errors.length > 0 && !signal.aborted) lookup = await this.lookup(libp2p, name, signal)
+      if (lookup.record != null) return lookup.record
+      asked = lookup.asked
     }
     if (held != null) return held
-    throw new NotFoundError(`could not resolve name "${name.name}": no record found`)
+    throw new NotFoundError(`could not resolve name "${name.name}": no record found${asked}`)
   }
 
   /**
@@ -256,14 +261,33 @@ export class Names {
 
   /** The best valid record the DHT knows for a name, stored when it beats the held one. */
   private async fromNetwork (libp2p: Libp2p, name: IpnsName, signal: AbortSignal): Promise<HeldRecord | undefined> {
+    return (await this.lookup(libp2p, name, signal)).record
+  }
+
+  /**
+   * One DHT query for a name: the best valid record found (stored when it beats the held
+   * one), the query errors met, and what was asked, for the message when nothing is found.
+   */
+  private async lookup (libp2p: Libp2p, name: IpnsName, signal: AbortSignal): Promise<{ record?: HeldRecord, errors: string[], asked: string }> {
     const dht = dhtOf(libp2p)
-    if (dht == null || libp2p.getConnections().length === 0) return undefined
+    if (dht == null) return { errors: [], asked: ' (this node has no DHT)' }
+    if (libp2p.getConnections().length === 0) return { errors: [], asked: ' (not connected to any peer)' }
     let best: Uint8Array | undefined
-    for await (const event of dht.get(name.routingKey, { signal })) {
-      if (event.name === 'VALUE') best = event.value
+    const answered = new Set<string>()
+    const errors: string[] = []
+    try {
+      for await (const event of dht.get(name.routingKey, { signal })) {
+        if (event.name === 'VALUE') best = event.value
+        else if (event.name === 'PEER_RESPONSE') answered.add(event.from.toString())
+        else if (event.name === 'QUERY_ERROR') errors.push(event.error.message)
+      }
+    } catch (err) {
+      errors.push((err as Error).message)
     }
-    if (best == null) return undefined
-    return await this.records.put(name, best).catch(async () => await this.records.get(name))
+    const asked = ` (${answered.size} DHT peer${answered.size === 1 ? '' : 's'} answered without one${errors.length > 0 ? `; ${errors.length} failed: ${errors[0] ?? ''}` : ''})`
+    if (best == null) return { errors, asked }
+    const record = await this.records.put(name, best).catch(async () => await this.records.get(name))
+    return { ...(record != null ? { record } : {}), errors, asked }
   }
 
   /** Records arriving on an IPNS topic: kept when valid and newer, else dropped. */

@@ -102,3 +102,19 @@ test.serial('the republisher re-announces every key\'s latest record with the ne
     await stopNodes(nodes)
   }
 })
+
+test.serial('a name nobody published is ERR_NOT_FOUND, saying how many DHT peers answered', async t => {
+  const nodes = await line()
+  try {
+    const [, , c] = nodes as [TestNode, TestNode, TestNode]
+    const { generateKeyPair } = await import('@libp2p/crypto/keys')
+    const { peerIdFromPrivateKey } = await import('@libp2p/peer-id')
+    const { base36 } = await import('multiformats/bases/base36')
+    const nobody = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toCID().toString(base36)
+    const err = await t.throwsAsync(c.node.names.resolve(`/ipns/${nobody}`, { signal: AbortSignal.timeout(30_000) }))
+    t.is((err as { code?: string }).code, 'ERR_NOT_FOUND')
+    t.regex(err?.message ?? '', new RegExp(`^could not resolve name "${nobody}": no record found \\([12] DHT peers? answered without one\\)$`))
+  } finally {
+    await stopNodes(nodes)
+  }
+})
