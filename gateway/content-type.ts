@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer'
 import { extname } from 'node:path'
 import { fileTypeFromBuffer } from 'file-type'
 import mime from 'mime-types'
@@ -6,7 +7,7 @@ import { scanJson } from './json-sniff.js'
 /** How many leading bytes {@link sniffContentType} wants (file-type's sample size). */
 export const sniffBytes = 4100
 
-const utf8 = new TextDecoder('utf-8', { fatal: true })
+const utf8 = new TextDecoder('utf-8')
 
 /** The leading bytes of a file that {@link sniffContentType} may look at. */
 export interface SniffSample {
@@ -58,15 +59,16 @@ function looksLikeJson (text: string, whole: boolean): boolean {
   return scan === 'complete' || (!whole && scan === 'prefix')
 }
 
-/** The sample as text, or undefined when it is binary (invalid UTF-8 or control bytes). */
+/** The sample as text, or undefined when it is binary (control bytes or invalid UTF-8). */
 function decodeText (head: Uint8Array): string | undefined {
+  // checked on the bytes, without decoding or throwing: most binary samples stop at once
+  for (const byte of head) {
+    if (byte <= 0x08 || (byte >= 0x0e && byte <= 0x1a) || (byte >= 0x1c && byte <= 0x1f) || byte === 0x0b) return undefined
+  }
   // the sample may end inside a multi-byte character: allow up to 3 trailing bytes
   for (let cut = 0; cut <= 3 && cut < head.byteLength; cut++) {
-    try {
-      const text = utf8.decode(head.subarray(0, head.byteLength - cut))
-      // eslint-disable-next-line no-control-regex
-      return /[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]/.test(text) ? undefined : text
-    } catch {}
+    const text = head.subarray(0, head.byteLength - cut)
+    if (isUtf8(text)) return utf8.decode(text)
   }
   return undefined
 }

@@ -77,7 +77,7 @@ async function serveUnixfs (req: Request, res: Response, ctx: ContentRequest, fo
     case 'file':
     case 'raw':
     case 'identity':
-      await serveUnixfsFile(req, res, ctx, target)
+      await serveUnixfsFile(req, res, ctx, { entry, roots: resolved.roots })
       return
     case 'object':
       // a dag-json/dag-cbor/json/cbor document linked from a UnixFS directory

@@ -3,7 +3,7 @@ import { isCairnError } from '../../node/errors.js'
 import { encodeSegment, ipfsPathOf, readOptions, type ContentRequest } from '../content-request.js'
 import { answeredNotModified, setContentHeaders } from '../headers.js'
 import { sendBody } from '../stream-body.js'
-import { serveUnixfsFile } from './unixfs-file.js'
+import { serveUnixfsFile, type ByteEntry } from './unixfs-file.js'
 import type { Request, Response } from 'express'
 import type { UnixFSDirectoryEntry, UnixFSEntry } from 'ipfs-unixfs-exporter'
 import type { CID } from 'multiformats/cid'
@@ -32,7 +32,7 @@ export async function serveUnixfsDir (req: Request, res: Response, ctx: ContentR
   }
   const index = await findIndexHtml(ctx, resolved.cid)
   if (index != null) {
-    await serveUnixfsFile(req, res, ctx, { cid: index, roots: [...resolved.roots, index], name: 'index.html' })
+    await serveUnixfsFile(req, res, ctx, { entry: index, roots: [...resolved.roots, index.cid], name: 'index.html' })
     return
   }
   const etag = `"DirIndex-${listingVersion}_CID-${resolved.cid.toString()}"`
@@ -44,10 +44,10 @@ export async function serveUnixfsDir (req: Request, res: Response, ctx: ContentR
   await sendBody(res, ctx, listingHtml(ctx, resolved.cid, dir.entries(readOptions(ctx))))
 }
 
-async function findIndexHtml (ctx: ContentRequest, dir: CID): Promise<CID | undefined> {
+async function findIndexHtml (ctx: ContentRequest, dir: CID): Promise<ByteEntry | undefined> {
   try {
     const found = await resolvePath(ctx.node, { root: dir, segments: ['index.html'] }, readOptions(ctx))
-    return found.entry.type === 'file' || found.entry.type === 'raw' ? found.entry.cid : undefined
+    return found.entry.type === 'file' || found.entry.type === 'raw' ? found.entry : undefined
   } catch (err) {
     if (isCairnError(err) && err.code === 'ERR_NOT_FOUND') return undefined
     throw err

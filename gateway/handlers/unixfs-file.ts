@@ -1,4 +1,4 @@
-import { exportEntry, fileBytes } from '../../node/unixfs/exported-entry.js'
+import { fileBytes } from '../../node/unixfs/exported-entry.js'
 import { sniffBytes, sniffContentType, type SniffSample } from '../content-type.js'
 import { ipfsPathOf, readOptions, type ContentRequest } from '../content-request.js'
 import { answeredNotModified, applyDisposition, etagFor, setContentHeaders } from '../headers.js'
@@ -12,23 +12,20 @@ import type { CID } from 'multiformats/cid'
 export type ByteEntry = Extract<UnixFSEntry, { type: 'file' | 'raw' | 'identity' }>
 
 /**
- * Serves a file: sniffed Content-Type, Etag, immutable caching, X-Ipfs-Path/Roots,
- * `If-None-Match` → 304, `Range` (single → 206, several → multipart/byteranges,
+ * Serves a file entry (as the path resolved it: not read again): sniffed Content-Type,
+ * Etag, immutable caching, X-Ipfs-Path/Roots, `If-None-Match` → 304, `Range` (single → 206, several → multipart/byteranges,
  * unsatisfiable → 416) reading only the blocks a range covers, and `?filename=` /
  * `?download=true` as Content-Disposition.
  */
-export async function serveUnixfsFile (req: Request, res: Response, ctx: ContentRequest, resolved: { cid: CID, roots: CID[], name?: string }): Promise<void> {
-  const entry = await exportEntry(ctx.node, resolved.cid, ctx.path, readOptions(ctx))
-  if (entry.type !== 'file' && entry.type !== 'raw' && entry.type !== 'identity') {
-    throw new Error(`serveUnixfsFile called on a ${entry.type}`)
-  }
-  const etag = etagFor(resolved.cid)
+export async function serveUnixfsFile (req: Request, res: Response, ctx: ContentRequest, resolved: { entry: ByteEntry, roots: CID[], name?: string }): Promise<void> {
+  const entry = resolved.entry
+  const etag = etagFor(entry.cid)
   setContentHeaders(res, { ipfsPath: ipfsPathOf(ctx), roots: resolved.roots, etag, cacheControl: ctx.name?.cacheControl })
   res.setHeader('Accept-Ranges', 'bytes')
   if (answeredNotModified(req, res, etag)) return
   const size = Number(entry.size)
   const lastSegment = resolved.name ?? ctx.path.segments.at(-1)
-  const named = applyDisposition(res, ctx, lastSegment ?? resolved.cid.toString())
+  const named = applyDisposition(res, ctx, lastSegment ?? entry.cid.toString())
   const ifRange = req.get('If-Range')
   const range = ifRange == null || ifRange === etag ? parseRange(req.get('Range'), size) : { kind: 'full' as const }
   if (range.kind === 'unsatisfiable') {
