@@ -33,13 +33,19 @@ export async function serveUnixfsFile (req: Request, res: Response, ctx: Content
     return
   }
   // a symlink is served as itself (its target as the body), as boxo does
-  const contentType = entry.type === 'file' && entry.unixfs.type === 'symlink'
-    ? 'inode/symlink'
-    : await sniffContentType(named ?? lastSegment, await sniffSample(ctx, entry, size, range))
+  const symlink = entry.type === 'file' && entry.unixfs.type === 'symlink'
+  const sample = symlink ? undefined : await sniffSample(ctx, entry, size, range)
+  const contentType = symlink ? 'inode/symlink' : await sniffContentType(named ?? lastSegment, sample)
   if (range.kind === 'full') {
     res.status(200)
     res.setHeader('Content-Type', contentType)
     res.setHeader('Content-Length', String(size))
+    if (sample?.whole === true) {
+      // a file no longer than the sample is in memory already: no second read, no stream
+      ctx.signal.done()
+      res.end(ctx.head ? undefined : sample.head)
+      return
+    }
     await sendBody(res, ctx, size === 0 ? [] : readBytes(ctx, entry, 0, size))
     return
   }
