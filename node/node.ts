@@ -98,7 +98,7 @@ export async function createNode (repo: Repo, options: CreateNodeOptions = {}): 
     get config () { return repo.config },
     helia,
     fs: unixfs(helia),
-    blocks: contentBlocks(helia, options.network != null),
+    blocks: contentBlocks(helia, options.network != null, repo.blockstore),
     readBudget: new ReadBudget(parseByteSize(repo.config.Datastore.ReadAheadBudget)),
     online: options.network != null,
     announce (cids) {

@@ -1,3 +1,4 @@
+import { IDENTITY } from '../dag/codecs.js'
 import { CorruptBlockError } from '../errors.js'
 import type { AbortOptions } from '@libp2p/interface'
 import type { Helia } from 'helia'
@@ -30,13 +31,26 @@ export async function readWholeBlock (store: PieceSource, cid: CID, options?: Ab
  * The node's blocks as every content read takes them (the exporter, `cat`, the gateway,
  * CAR export): whole, re-hashed on read by the repo (`Datastore.HashOnRead`), and, when
  * the node is online, a block found corrupt on disk (moved aside by then) fetched again
- * from peers once instead of failing.
+ * from peers once instead of failing. A block on disk is read from `local` (the repo's
+ * blockstore) straight away: Helia's storage layers ask `has` first (one more file
+ * system call) and take a lock per read, half the cost of a small file on the gateway;
+ * only a block `local` lacks goes through Helia, to the network.
  */
-export function contentBlocks (helia: Pick<Helia, 'blockstore'>, online: boolean): PieceSource {
+export function contentBlocks (helia: Pick<Helia, 'blockstore'>, online: boolean, local?: PieceSource): PieceSource {
+  const read = async (cid: CID, options: AbortOptions & { offline?: boolean }): Promise<Uint8Array> => {
+    if (local != null && cid.multihash.code !== IDENTITY) {
+      try {
+        return await readWholeBlock(local, cid, options)
+      } catch (err) {
+        if ((err as Error).name !== 'NotFoundError') throw err
+      }
+    }
+    return await readWholeBlock(helia.blockstore, cid, options)
+  }
   return {
     async * get (cid: CID, options: AbortOptions & { offline?: boolean } = {}) {
       try {
-        yield await readWholeBlock(helia.blockstore, cid, options)
+        yield await read(cid, options)
       } catch (err) {
         if (!(err instanceof CorruptBlockError) || !online || options.offline === true) throw err
         yield await readWholeBlock(helia.blockstore, cid, options)
