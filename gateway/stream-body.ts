@@ -21,7 +21,10 @@ export async function streamBody (res: Response, source: AsyncIterable<Uint8Arra
   signal.progress()
   async function * rest (): AsyncGenerator<Uint8Array | string> {
     if (first.done === true) return
-    yield first.value
+    const value = first.value
+    // not kept for the whole stream by this closure
+    first = { done: true, value: undefined }
+    yield value
     while (true) {
       let next: IteratorResult<Uint8Array | string>
       try {

@@ -18,6 +18,13 @@ const readAheadStart = 4
 const readAheadMax = 32
 /** A wait longer than this (ms) for a block already asked for: the reads are latency bound. */
 const slowReadMs = 4
+/**
+ * Bytes are handed on in copies of at most this size, not as views of the block: every
+ * async generator on the way to the socket keeps the last piece it passed until the next
+ * one arrives, and a view would keep its whole block (up to 2 MiB) alive while the next
+ * block is read; with 200 downloads that was most of the gateway's memory.
+ */
+const pieceBytes = 64 * 1024
 /** The most a block read ahead is counted for against the budget (bitswap's block limit). */
 const maxBlockBytes = 2 * 1024 * 1024
 
@@ -58,7 +65,7 @@ const minBig = (a: bigint, b: bigint): bigint => a < b ? a : b
 function * slice (data: Uint8Array, position: bigint, start: bigint, end: bigint): Generator<Uint8Array> {
   const from = start > position ? Number(start - position) : 0
   const to = Math.min(data.byteLength, Number(end - position))
-  if (to > from) yield data.subarray(from, to)
+  for (let at = from; at < to; at += pieceBytes) yield Uint8Array.prototype.slice.call(data, at, Math.min(to, at + pieceBytes))
 }
 
 /**
