@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { Readable } from 'node:stream'
 
-const cli = fileURLToPath(new URL('../cli/bin.js', import.meta.url))
+const cli = fileURLToPath(new URL('../cairn/bin.js', import.meta.url))
 
 /** Runs the built CLI, piping `input` to stdin and handing stdout to `sink`; rejects on a non-zero exit. */
 export async function runCairn (args: string[], env: Record<string, string>, input?: Readable, sink?: (chunk: Buffer) => void): Promise<string> {

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-/** The built CLI entry point (tests run `npm run build` first via `npm test`). */
-export const cliPath = fileURLToPath(new URL('../../dist/cli/bin.js', import.meta.url))
+/** The built CLI as users run it, bundled (`npm run build`, which `npm test` runs first). */
+export const cliPath = fileURLToPath(new URL('../../dist/cairn/bin.js', import.meta.url))
 
 /** What a CLI run printed and how it ended. */
 export interface CliResult {
