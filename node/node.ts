@@ -1,5 +1,6 @@
 import { contentBlocks, type PieceSource } from './unixfs/whole-blocks.js'
 import { ReadBudget } from './unixfs/read-budget.js'
+import { DirectoryCache } from './content/directory-cache.js'
 import { parseByteSize } from './repo/stat.js'
 import type { Helia } from 'helia'
 import type { UnixFS } from '@helia/unixfs'
@@ -15,6 +16,9 @@ import { Names } from './names/names.js'
 import { Keystore } from './names/keystore.js'
 import { loadPrivateKey } from './repo/identity.js'
 
+/** Directory blocks kept decoded for path resolution (a 1000-entry directory is ~50 KiB). */
+const directoryCacheBytes = 8 * 1024 * 1024
+
 /** What a running Cairn node offers to commands and the gateway. */
 export interface CairnNode {
   readonly repo: Repo
@@ -25,6 +29,8 @@ export interface CairnNode {
   readonly blocks: PieceSource
   /** Bytes of file blocks read ahead by all reads together (`Datastore.ReadAheadBudget`). */
   readonly readBudget: ReadBudget
+  /** Decoded UnixFS directories that paths are resolved through (8 MiB of directory blocks). */
+  readonly directories: DirectoryCache
   /** False while the node has no network (CLI without daemon): missing blocks fail fast. */
   readonly online: boolean
   /**
@@ -100,6 +106,7 @@ export async function createNode (repo: Repo, options: CreateNodeOptions = {}): 
     fs: unixfs(helia),
     blocks: contentBlocks(helia, options.network != null, repo.blockstore),
     readBudget: new ReadBudget(parseByteSize(repo.config.Datastore.ReadAheadBudget)),
+    directories: new DirectoryCache(directoryCacheBytes),
     online: options.network != null,
     announce (cids) {
       options.announce?.(cids)

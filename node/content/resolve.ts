@@ -1,7 +1,6 @@
 import { exporter, walkPath, type PathEntry, type UnixFSEntry } from 'ipfs-unixfs-exporter'
 import { BlockNotLocalError, InvalidPathError, NotFoundError, NotUnixfsError, TimeoutError } from '../errors.js'
 import { formatContentPath, type ContentPath } from './content-path.js'
-import { DirectoryCache } from './directory-cache.js'
 import { checkedBlocks } from '../unixfs/checked-blocks.js'
 import type { CairnNode } from '../node.js'
 import type { CID } from 'multiformats/cid'
@@ -52,22 +51,13 @@ export async function resolvePath (node: CairnNode, path: ContentPath, options: 
   }
 }
 
-/** Decoded directories per blockstore, 8 MiB of directory blocks each. */
-const directoryCaches = new WeakMap<object, DirectoryCache>()
-const directoryCacheBytes = 8 * 1024 * 1024
-
 /**
  * The CIDs along `path` when every step but the last is a plain UnixFS directory that
  * has the next name (as walkPath gives them as roots); undefined otherwise (a HAMT, a
  * missing name, a path into a file), for walkPath to resolve or to report.
  */
 async function throughPlainDirectories (node: CairnNode, blocks: ReturnType<typeof checkedBlocks>, path: ContentPath, opts: { signal?: AbortSignal, offline?: boolean }): Promise<CID[] | undefined> {
-  const store = node.helia.blockstore
-  let cache = directoryCaches.get(store)
-  if (cache == null) {
-    cache = new DirectoryCache(directoryCacheBytes)
-    directoryCaches.set(store, cache)
-  }
+  const cache = node.directories
   const roots = [path.root]
   for (const segment of path.segments) {
     const links = await cache.links(blocks, roots[roots.length - 1] as CID, opts)
