@@ -16,6 +16,22 @@ async function catBytes (node: TestNode, cid: CID, timeout = 60_000): Promise<Bu
   return Buffer.concat(chunks)
 }
 
+/** Makes `node`'s bitswap drop the first message it would send that `matches` (a lost message); returns how many it dropped. */
+async function dropFirstMessage (node: TestNode, matches: (message: { blocks?: Map<string, unknown>, wantlist?: Map<string, unknown> }) => boolean): Promise<() => number> {
+  const { bitswapEngine } = await import('../../node/network/fetch.js')
+  const network = bitswapEngine(node.node.helia)?.network as { sendMessage: (peer: unknown, message: { blocks?: Map<string, unknown>, wantlist?: Map<string, unknown> }, ...rest: unknown[]) => Promise<void> }
+  const send = network.sendMessage
+  let dropped = 0
+  network.sendMessage = async (peer, message, ...rest) => {
+    if (dropped === 0 && matches(message)) {
+      dropped++
+      return
+    }
+    await send(peer, message, ...rest)
+  }
+  return () => dropped
+}
+
 async function addBytes (node: TestNode, bytes: Uint8Array): Promise<CID> {
   const cid = await node.node.fs.addBytes(bytes)
   node.node.announce([cid])
@@ -138,7 +154,6 @@ test('a fetch started before the node knows any peer completes once it connects 
 })
 
 test('a block message lost on the way is sent again when the reader asks again, well before Fetch.Timeout', async t => {
-  const { bitswapEngine } = await import('../../node/network/fetch.js')
   // without the re-send fix the block would go out again only on the reader's third
   // rebroadcast (about 21 s after the want), after this Fetch.Timeout
   const nodes = await startNodes(2, { configure: c => { c.Fetch.Timeout = '18s' } })
@@ -148,19 +163,10 @@ test('a block message lost on the way is sent again when the reader asks again, 
   const cid = await source.node.fs.addBytes(data)
   await connectNodes(reader, source)
   // drop the first message of blocks the source sends, as a stream cut under load would
-  const network = bitswapEngine(source.node.helia)?.network as { sendMessage: (peer: unknown, message: { blocks: Map<string, unknown> }, ...rest: unknown[]) => Promise<void> }
-  const send = network.sendMessage
-  let dropped = 0
-  network.sendMessage = async (peer, message, ...rest) => {
-    if (dropped === 0 && message.blocks.size > 0) {
-      dropped++
-      return
-    }
-    await send(peer, message, ...rest)
-  }
+  const dropped = await dropFirstMessage(source, m => (m.blocks?.size ?? 0) > 0)
   const started = Date.now()
   t.true((await catBytes(reader, cid)).equals(data))
-  t.is(dropped, 1)
+  t.is(dropped(), 1)
   t.log(`block arrived ${Date.now() - started} ms after its first send was lost`)
 })
 
@@ -186,7 +192,6 @@ test('the bitswap internals the counters and want recovery hook into are there',
 })
 
 test('a wantlist message lost on the way is sent again and the block still arrives', async t => {
-  const { bitswapEngine } = await import('../../node/network/fetch.js')
   const nodes = await startNodes(2, { configure: c => { c.Fetch.Timeout = '30s' } })
   t.teardown(async () => { await stopNodes(nodes) })
   const [source, reader] = nodes as [TestNode, TestNode]
@@ -194,18 +199,9 @@ test('a wantlist message lost on the way is sent again and the block still arriv
   const cid = await source.node.fs.addBytes(data) // not announced: only the wantlist can find it
   await connectNodes(reader, source)
   // drop the first wantlist message the reader sends, as a reset stream would
-  const network = bitswapEngine(reader.node.helia)?.network as { sendMessage: (peer: unknown, message: { wantlist?: Map<string, unknown> }, ...rest: unknown[]) => Promise<void> }
-  const send = network.sendMessage
-  let dropped = 0
-  network.sendMessage = async (peer, message, ...rest) => {
-    if (dropped === 0 && (message.wantlist?.size ?? 0) > 0) {
-      dropped++
-      return
-    }
-    await send(peer, message, ...rest)
-  }
+  const dropped = await dropFirstMessage(reader, m => (m.wantlist?.size ?? 0) > 0)
   const started = Date.now()
   t.true((await catBytes(reader, cid)).equals(data))
-  t.is(dropped, 1)
+  t.is(dropped(), 1)
   t.log(`block arrived ${Date.now() - started} ms after its wantlist message was lost`)
 })
