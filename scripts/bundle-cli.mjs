@@ -17,7 +17,8 @@ await build({
   platform: 'node',
   target: 'node20',
   logLevel: 'warning',
-  external: ['classic-level', 'fs-native-extensions', 'node-datachannel', 'rabin-wasm', '@achingbrain/ssdp'],
+  // ipfs-unixfs: node/protons-uint64-fix.ts patches the protons-runtime copy it loads from node_modules
+  external: ['classic-level', 'fs-native-extensions', 'node-datachannel', 'rabin-wasm', '@achingbrain/ssdp', 'ipfs-unixfs'],
   // CommonJS dependencies inside an ES module bundle still call require()
   banner: { js: "import { createRequire as __cairnRequire } from 'node:module'; const require = __cairnRequire(import.meta.url);" }
 })

@@ -9,6 +9,9 @@ const quietArgs = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync'
 ]
 
+/** The unpacked @sparticuz/chromium binary, once per process. */
+let unpacked: Promise<string> | undefined
+
 /**
  * Which Chromium to launch: the one `CHROMIUM_PATH` names when set, else the headless build that
  * the `@sparticuz/chromium` package ships inside node_modules (unpacked to the temp folder on first use).
@@ -16,7 +19,9 @@ const quietArgs = [
 async function chromiumLaunch (): Promise<{ executablePath: string, args: string[] }> {
   const configured = process.env.CHROMIUM_PATH
   if (configured != null && configured !== '') return { executablePath: configured, args: quietArgs }
-  return { executablePath: await sparticuz.executablePath(), args: [...sparticuz.args, ...quietArgs] }
+  // one unpacking per process: two tests unpacking at once launched a half-written binary (ETXTBSY)
+  unpacked ??= sparticuz.executablePath()
+  return { executablePath: await unpacked, args: [...sparticuz.args, ...quietArgs] }
 }
 
 /** A fresh headless Chromium with its own profile folder, closed and removed after the test. */
