@@ -1,4 +1,7 @@
-import { pinningApiAddress, type ConfigInput } from './schema.js'
+import type { ConfigInput } from './schema.js'
+
+/** Where the Pinning Service API listens unless the config says otherwise. */
+export const pinningApiAddress = '/ip4/127.0.0.1/tcp/5003'
 
 /** The profiles `init --profile` and `config profile apply` know. */
 export const profileNames = ['public', 'local', 'server'] as const

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { readDuration } from './duration.js'
 import { parseTcpMultiaddr } from './tcp-address.js'
+import { pinningApiAddress } from './profiles.js'
 
 /** A Go-style duration such as `30s`, `2m`, `22h`, `1h30m`, at most 596h (Node's timer limit). */
 export const duration = z.string().superRefine((text, ctx) => {
@@ -16,9 +17,6 @@ const tcpAddress = z.string().superRefine((text, ctx) => {
     ctx.addIssue({ code: 'custom', message: (err as Error).message })
   }
 })
-
-/** Where the Pinning Service API listens unless the config says otherwise. */
-export const pinningApiAddress = '/ip4/127.0.0.1/tcp/5003'
 
 /** A remote pinning service, Kubo's `Pinning.RemoteServices.<name>` shape. */
 const remoteService = z.strictObject({

@@ -1,11 +1,5 @@
-import { CID } from 'multiformats/cid'
-import { sha256, sha512 } from 'multiformats/hashes/sha2'
-import { collectBlock } from '../blocks.js'
 import { CBOR, DAG_CBOR, DAG_JSON, DAG_PB, JSON_CODEC, RAW } from '../dag/codecs.js'
-import { linksOf } from '../dag/links.js'
 import { UsageError } from '../errors.js'
-import { withoutGc } from '../pins/gc-lock.js'
-import { addPin } from '../pins/pins.js'
 import { valuesCommand } from './command.js'
 
 /** Kubo's `block put` answer: the block's CID and size. */
@@ -19,7 +13,7 @@ const codecs: Readonly<Record<string, number>> = {
   cbor: CBOR,
   json: JSON_CODEC
 }
-const hashers = { 'sha2-256': sha256, 'sha2-512': sha512 } as const
+const hashers = { 'sha2-256': 'sha256', 'sha2-512': 'sha512' } as const
 
 function choice<T> (table: Readonly<Record<string, T>>, flag: string, value: unknown): T {
   const found = typeof value === 'string' && Object.hasOwn(table, value) ? table[value] : undefined
@@ -40,7 +34,17 @@ export const blockPut = valuesCommand<BlockPutValue>({
   async * run ({ node, signal }, { inputs, options }) {
     if (inputs == null) throw new UsageError('nothing to put: give a file, or - for stdin')
     const code = choice(codecs, 'cid-codec', options['cid-codec'] ?? 'raw')
-    const hasher = choice(hashers, 'mhtype', options.mhtype ?? 'sha2-256')
+    const hasherName = choice(hashers, 'mhtype', options.mhtype ?? 'sha2-256')
+    // loaded here, not with the command table, so every other command starts without them
+    const [{ CID }, sha2, { collectBlock }, { linksOf }, { withoutGc }, { addPin }] = await Promise.all([
+      import('multiformats/cid'),
+      import('multiformats/hashes/sha2'),
+      import('../blocks.js'),
+      import('../dag/links.js'),
+      import('../pins/gc-lock.js'),
+      import('../pins/pins.js')
+    ])
+    const hasher = sha2[hasherName]
     const allowBig = options['allow-big-block'] === true
     const results: BlockPutValue[] = []
     // a GC in the daemon waits until the blocks are stored (and pinned)
