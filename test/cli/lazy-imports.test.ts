@@ -1,0 +1,21 @@
+import test from 'ava'
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+/** The modules a script loads, by a loader hook in the child that prints each URL. */
+function modulesLoadedBy (script: string): string[] {
+  const hook = `data:text/javascript,${encodeURIComponent("export async function load (url, ctx, next) { process._rawDebug('LOADED ' + url); return next(url, ctx) }")}`
+  const register = `data:text/javascript,${encodeURIComponent(`import { register } from 'node:module'; register(${JSON.stringify(hook)})`)}`
+  const run = spawnSync(process.execPath, ['--import', register, '--input-type=module', '-e', script], { encoding: 'utf8' })
+  if (run.status !== 0) throw new Error(run.stderr)
+  return run.stderr.split('\n').filter(l => l.startsWith('LOADED ')).map(l => l.slice('LOADED '.length))
+}
+
+const dist = (path: string): string => fileURLToPath(new URL(`../../dist/${path}`, import.meta.url))
+
+test('the command table and the CLI program load no node, store, schema or UnixFS code (each command imports its own when it runs)', t => {
+  const loaded = modulesLoadedBy(`await import(${JSON.stringify(dist('node/commands/index.js'))}); await import(${JSON.stringify(dist('cli/program.js'))})`)
+  t.true(loaded.length > 10, 'the hook saw the modules')
+  const heavy = loaded.filter(url => /node_modules\/(helia|@helia|libp2p|@libp2p|ipfs-unixfs|ipfs-unixfs-exporter|zod|blockstore-fs)\//.test(url))
+  t.deepEqual(heavy, [])
+})
