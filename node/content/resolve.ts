@@ -68,15 +68,6 @@ async function throughPlainDirectories (node: CairnNode, blocks: ReturnType<type
   return roots
 }
 
-/** The entry at a CID with no path (cheaper than a walk). */
-export async function entryAt (node: CairnNode, cid: CID, options: ReadOptions = {}): Promise<UnixFSEntry> {
-  try {
-    return await exporter(cid, checkedBlocks(node.blocks), exporterOptions(node, options))
-  } catch (err) {
-    throw translateReadError(err, { root: cid, segments: [] })
-  }
-}
-
 /** Exporter options: offline (fail fast on a missing block) when the node has no network. */
 export function exporterOptions (node: CairnNode, options: ReadOptions): { signal?: AbortSignal, offline?: boolean } {
   return {

@@ -24,8 +24,9 @@ export async function exportEntry (node: CairnNode, cid: CID, path: ContentPath,
 export async function resolveEntry (node: CairnNode, path: ContentPath, options: ReadOptions = {}): Promise<UnixFSEntry> {
   // the exporter adds one abort listener per block it loads in parallel
   if (options.signal != null) setMaxListeners(Infinity, options.signal)
-  const cid = path.segments.length === 0 ? path.root : (await resolvePath(node, path, options)).entry.cid
-  return await exportEntry(node, cid, path, options)
+  if (path.segments.length === 0) return await exportEntry(node, path.root, path, options)
+  // the walk exported the entry at its end already
+  return (await resolvePath(node, path, options)).entry
 }
 
 /** Re-throws errors from a content stream as Cairn's typed errors. */
