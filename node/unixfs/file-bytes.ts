@@ -65,6 +65,7 @@ const minBig = (a: bigint, b: bigint): bigint => a < b ? a : b
 function * slice (data: Uint8Array, position: bigint, start: bigint, end: bigint): Generator<Uint8Array> {
   const from = start > position ? Number(start - position) : 0
   const to = Math.min(data.byteLength, Number(end - position))
+  // Uint8Array's slice copies; a Buffer's own slice would be a view again
   for (let at = from; at < to; at += pieceBytes) yield Uint8Array.prototype.slice.call(data, at, Math.min(to, at + pieceBytes))
 }
 

@@ -36,9 +36,9 @@ export async function readWholeBlock (store: PieceSource, cid: CID, options?: Ab
  * system call) and take a lock per read, half the cost of a small file on the gateway;
  * only a block `local` lacks goes through Helia, to the network.
  */
-export function contentBlocks (helia: Pick<Helia, 'blockstore'>, online: boolean, local?: PieceSource): PieceSource {
+export function contentBlocks (helia: Pick<Helia, 'blockstore'>, online: boolean, local: PieceSource): PieceSource {
   const read = async (cid: CID, options: AbortOptions & { offline?: boolean }): Promise<Uint8Array> => {
-    if (local != null && cid.multihash.code !== IDENTITY) {
+    if (cid.multihash.code !== IDENTITY) {
       try {
         return await readWholeBlock(local, cid, options)
       } catch (err) {
