@@ -1,4 +1,4 @@
-import { resolveDagPath } from '../../node/blocks.js'
+import { resolveDagPath, type DagPathResolution } from '../../node/blocks.js'
 import { resolvePath } from '../../node/content/resolve.js'
 import { DAG_PB, RAW } from '../../node/dag/codecs.js'
 import { NotAcceptableError, NotUnixfsError } from '../../node/errors.js'
@@ -25,7 +25,7 @@ import type { Request, Response } from 'express'
 export async function serveFormat (req: Request, res: Response, ctx: ContentRequest, format: ResponseFormat): Promise<void> {
   switch (format.kind) {
     case 'raw':
-      await serveRawBlock(req, res, ctx, format)
+      await serveRawBlock(req, res, ctx, format, await resolveAllowed(ctx))
       return
     case 'car':
       await serveCar(req, res, ctx, format)
@@ -44,9 +44,8 @@ export async function serveFormat (req: Request, res: Response, ctx: ContentRequ
 
 /** A path resolved as IPLD (through documents and UnixFS directories alike). */
 async function serveIpld (req: Request, res: Response, ctx: ContentRequest, format: DocumentFormat): Promise<void> {
-  const resolved = await resolveDagPath(ctx.node, ctx.path.root, ctx.path.segments, readOptions(ctx))
+  const resolved = await resolveAllowed(ctx)
   const cid = resolved.terminal
-  for (const step of [...resolved.via, cid]) await ctx.denylist.assertAllowed(step)
   if ((cid.code === DAG_PB || cid.code === RAW) && (format.kind === 'default' || format.kind === 'json' || format.kind === 'cbor')) {
     await serveUnixfs(req, res, ctx, format)
     return
@@ -59,6 +58,13 @@ async function serveIpld (req: Request, res: Response, ctx: ContentRequest, form
     throw new NotUnixfsError(`${cid.toString()} is not UnixFS or a document codec; ask for ?format=raw or ?format=car`)
   }
   await serveDocument(req, res, ctx, format, resolved)
+}
+
+/** The path resolved as IPLD, with every block on the way checked against the denylist. */
+async function resolveAllowed (ctx: ContentRequest): Promise<DagPathResolution> {
+  const resolved = await resolveDagPath(ctx.node, ctx.path.root, ctx.path.segments, readOptions(ctx))
+  for (const step of [...resolved.via, resolved.terminal]) await ctx.denylist.assertAllowed(step)
+  return resolved
 }
 
 /** The path gateway's deserialized response: a UnixFS file or directory. */
