@@ -114,8 +114,8 @@ export const configSchema = z.strictObject({
     GCPeriod: duration.default('1h'),
     /** Re-hash every block read from disk before it is used (Kubo's key; default on). */
     HashOnRead: z.boolean().default(true),
-    /** File blocks read ahead of their readers, all reads of the node together (the block a reader waits for is never held back). */
-    ReadAheadBudget: byteSize.default('64MiB')
+    /** File blocks that reads hold whole (read ahead, or being handed on), all reads of the node together; beyond it raw leaves are read in pieces. */
+    ReadAheadBudget: byteSize.default('16MiB')
   }),
   Pinning: z.strictObject({
     /** Remote pinning services for `pin remote`, by name. */

@@ -25,18 +25,24 @@ export function isSupportedHash (code: number): boolean {
   return code === IDENTITY || nodeHashes.has(code)
 }
 
+/** Hashes a block's bytes piece by piece and says at the end whether they match its multihash. */
+export interface BlockHasher {
+  update: (piece: Uint8Array) => void
+  /** True when the pieces given so far hash to the multihash. */
+  matches: () => boolean
+}
+
 /**
- * True when `bytes` hash to `multihash`. Throws for a hash function Cairn does not
+ * A {@link BlockHasher} for `multihash`. Throws for a hash function Cairn does not
  * support (check {@link isSupportedHash} first to give a better message).
  */
-export function hashMatches (multihash: MultihashDigest, bytes: Uint8Array | Uint8Array[]): boolean {
-  const pieces = Array.isArray(bytes) ? bytes : [bytes]
+export function blockHasher (multihash: MultihashDigest): BlockHasher {
   if (multihash.code === IDENTITY) {
-    return equals(multihash.digest, pieces.length === 1 ? pieces[0] as Uint8Array : Buffer.concat(pieces))
+    const pieces: Uint8Array[] = []
+    return { update: piece => { pieces.push(piece) }, matches: () => equals(multihash.digest, Buffer.concat(pieces)) }
   }
   const algorithm = nodeHashes.get(multihash.code)
   if (algorithm == null) throw new Error(`unsupported hash function ${hashName(multihash.code)}`)
   const hash = createHash(algorithm)
-  for (const piece of pieces) hash.update(piece)
-  return equals(multihash.digest, hash.digest())
+  return { update: piece => { hash.update(piece) }, matches: () => equals(multihash.digest, hash.digest()) }
 }

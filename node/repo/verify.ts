@@ -1,6 +1,6 @@
 import { access, readFile } from 'node:fs/promises'
 import { blockCid, blockFilePath, blockFiles, type BlockFile } from './block-files.js'
-import { hashMatches, hashName, isSupportedHash } from './block-hash.js'
+import { blockHasher, hashName, isSupportedHash } from './block-hash.js'
 import type { MultihashDigest } from 'multiformats/hashes/interface'
 
 /** The result of re-hashing one block file. */
@@ -12,8 +12,28 @@ export interface BlockCheck {
 
 /** Why `bytes` are not the block `multihash` names, or undefined when they are. */
 export function blockProblem (multihash: MultihashDigest, bytes: Uint8Array): string | undefined {
-  if (!isSupportedHash(multihash.code)) return `unsupported hash function ${hashName(multihash.code)}`
-  return hashMatches(multihash, bytes) ? undefined : `bytes do not hash to ${blockCid(multihash).toString()}`
+  const check = blockChecker(multihash)
+  check.update(bytes)
+  return check.problem()
+}
+
+/** Checks a block read piece by piece: {@link blockProblem} without holding the whole block. */
+export interface BlockChecker {
+  update: (piece: Uint8Array) => void
+  /** Why the pieces given so far are not the block, or undefined when they are. */
+  problem: () => string | undefined
+}
+
+/** A {@link BlockChecker} for the block `multihash` names. */
+export function blockChecker (multihash: MultihashDigest): BlockChecker {
+  if (!isSupportedHash(multihash.code)) {
+    return { update: () => {}, problem: () => `unsupported hash function ${hashName(multihash.code)}` }
+  }
+  const hasher = blockHasher(multihash)
+  return {
+    update: hasher.update,
+    problem: () => hasher.matches() ? undefined : `bytes do not hash to ${blockCid(multihash).toString()}`
+  }
 }
 
 /**

@@ -1,8 +1,8 @@
 import { Node } from 'ipfs-unixfs'
-import { DAG_PB, MURMUR3_X64_64 } from '../dag/codecs.js'
+import { DAG_PB, MURMUR3_X64_64, RAW } from '../dag/codecs.js'
 import { InvalidDagError } from '../errors.js'
 import { readWholeBlock, type PieceSource } from './whole-blocks.js'
-import type { AbortOptions } from '@libp2p/interface'
+import type { BlockReadOptions } from '../repo/hashing-blockstore.js'
 import { CID } from 'multiformats/cid'
 
 /** The fanouts a HAMT directory may have: a power of two from 8 to 1024 (Kubo's rule). */
@@ -93,15 +93,20 @@ function linkCid (bytes: Uint8Array, invalid: (why: string) => InvalidDagError):
  * piece (the exporter would join blockstore-fs's 64 KiB pieces by growing a buffer) after
  * {@link checkUnixfsBlock}. Every UnixFS read (path walks, the exporter, file bytes,
  * listings) goes through it, one source per read, which remembers the sub-shards of the
- * HAMT blocks it has read.
+ * HAMT blocks it has read. A raw block read in pieces is passed through as it comes.
  */
 export function checkedBlocks (store: PieceSource): PieceSource {
   const shards = new Map<string, bigint>()
   const onSubShard = (cid: CID, fanout: bigint): void => { shards.set(cid.toString(), fanout) }
   return {
-    async * get (cid: CID, options?: AbortOptions) {
-      const block = await readWholeBlock(store, cid, options)
+    async * get (cid: CID, options?: BlockReadOptions) {
       const shardFanout = shards.get(cid.toString())
+      if (options?.inPieces === true && cid.code === RAW && shardFanout == null) {
+        // raw bytes have no UnixFS fields to check
+        yield * store.get(cid, options)
+        return
+      }
+      const block = await readWholeBlock(store, cid, options)
       checkUnixfsBlock(cid, block, shardFanout != null ? { shardFanout, onSubShard } : { onSubShard })
       yield block
     }

@@ -2,6 +2,7 @@ import * as dagPb from '@ipld/dag-pb'
 import { UnixFS } from 'ipfs-unixfs'
 import * as raw from 'multiformats/codecs/raw'
 import { InvalidDagError, NotUnixfsError } from '../errors.js'
+import { pieceBytes } from '../repo/hashing-blockstore.js'
 import { readWholeBlock, type PieceSource } from './whole-blocks.js'
 import type { ReadBudget } from './read-budget.js'
 import type { AbortOptions } from '@libp2p/interface'
@@ -18,13 +19,6 @@ const readAheadStart = 4
 const readAheadMax = 32
 /** A wait longer than this (ms) for a block already asked for: the reads are latency bound. */
 const slowReadMs = 4
-/**
- * Bytes are handed on in copies of at most this size, not as views of the block: every
- * async generator on the way to the socket keeps the last piece it passed until the next
- * one arrives, and a view would keep its whole block (up to 2 MiB) alive while the next
- * block is read; with 200 downloads that was most of the gateway's memory.
- */
-const pieceBytes = 64 * 1024
 /** The most a block read ahead is counted for against the budget (bitswap's block limit). */
 const maxBlockBytes = 2 * 1024 * 1024
 
@@ -62,11 +56,49 @@ interface Placed {
 
 const minBig = (a: bigint, b: bigint): bigint => a < b ? a : b
 
+/**
+ * Yields the part of [start, end) in a whole block, in copies of at most {@link pieceBytes}
+ * and not as views of the block: every async generator on the way to the socket keeps the
+ * last piece it passed until the next one arrives, and a view would keep its whole block
+ * (up to 2 MiB) alive while the next block is read; with 200 downloads that was most of
+ * the gateway's memory.
+ */
 function * slice (data: Uint8Array, position: bigint, start: bigint, end: bigint): Generator<Uint8Array> {
   const from = start > position ? Number(start - position) : 0
   const to = Math.min(data.byteLength, Number(end - position))
   // Uint8Array's slice copies; a Buffer's own slice would be a view again
   for (let at = from; at < to; at += pieceBytes) yield Uint8Array.prototype.slice.call(data, at, Math.min(to, at + pieceBytes))
+}
+
+/** The part of [start, end) in a piece read at `position` (a view: the piece is fresh and small), or undefined. */
+function within (piece: Uint8Array, position: bigint, start: bigint, end: bigint): Uint8Array | undefined {
+  const from = start > position ? Number(start - position) : 0
+  const to = Math.min(piece.byteLength, Number(end - position))
+  if (from >= to) return undefined
+  return from === 0 && to === piece.byteLength ? piece : piece.subarray(from, to)
+}
+
+function sizeMismatch (placed: Pick<Placed, 'cid' | 'size'>, actual: bigint): InvalidDagError {
+  const what = placed.cid != null ? `file block ${placed.cid.toString()}` : 'file root'
+  return new InvalidDagError(`invalid DAG: ${what} holds ${actual} bytes where its parent's block sizes say ${placed.size}`)
+}
+
+/** A file block to read, where it starts in the file, and the budget it is counted for before it is read. */
+interface Wanted {
+  cid: CID
+  position: bigint
+  size: bigint
+  estimate: number
+}
+
+/**
+ * A block read for the reader: whole (a promise, started ahead of its turn), holding
+ * `reserved` bytes of the budget until its bytes are handed on; or, for a raw leaf the
+ * budget had no room for, read in pieces when its turn comes.
+ */
+interface Read {
+  block?: Promise<Uint8Array>
+  reserved: number
 }
 
 /**
@@ -80,10 +112,7 @@ async function * walk (store: PieceSource, placed: Placed, start: bigint, end: b
   const file = node instanceof Uint8Array ? undefined : UnixFS.unmarshal(node.Data as Uint8Array)
   // a raw block's length; a dag-pb node's data and block sizes
   const actual = file != null ? file.fileSize() : BigInt((node as Uint8Array).byteLength)
-  if (actual !== placed.size) {
-    const what = placed.cid != null ? `file block ${placed.cid.toString()}` : 'file root'
-    throw new InvalidDagError(`invalid DAG: ${what} holds ${actual} bytes where its parent's block sizes say ${placed.size}`)
-  }
+  if (actual !== placed.size) throw sizeMismatch(placed, actual)
   if (node instanceof Uint8Array || file == null) {
     yield * slice(node as Uint8Array, position, start, end)
     return
@@ -94,7 +123,7 @@ async function * walk (store: PieceSource, placed: Placed, start: bigint, end: b
     pos += BigInt(file.data.byteLength)
   }
   if (node.Links.length !== file.blockSizes.length) throw new InvalidDagError('invalid DAG: file node links and block sizes disagree')
-  const wanted: Array<{ cid: CID, position: bigint, size: bigint, estimate: number }> = []
+  const wanted: Wanted[] = []
   for (let i = 0; i < node.Links.length && pos < end; i++) {
     const childSize = file.blockSizes[i] as bigint
     const childEnd = pos + childSize
@@ -102,40 +131,80 @@ async function * walk (store: PieceSource, placed: Placed, start: bigint, end: b
     pos = childEnd
   }
   const budget = options.budget
-  // each read with the budget bytes it holds (none for the block the reader waits for)
-  const reads: Array<{ block: Promise<Uint8Array>, reserved: number }> = []
+  const reads: Read[] = []
   let next = 0
   let window = readAheadStart
-  /** Starts reads up to the window; with `waiting`, the reader waits for the first one, which needs no budget. */
+  /**
+   * Starts reads up to the window while the budget has room. With `waiting`, the reader
+   * waits for the first one, which it gets whatever the budget: a raw leaf in pieces,
+   * another block whole (a file's inner nodes are small).
+   */
   const readMore = (waiting: boolean): void => {
     while (reads.length < window && next < wanted.length) {
-      const child = wanted[next] as { cid: CID, estimate: number }
-      const reserved = budget == null || (waiting && reads.length === 0) ? 0 : child.estimate
-      if (reserved > 0 && budget?.tryTake(reserved) !== true) break
+      const child = wanted[next] as Wanted
+      const fits = budget == null || budget.tryTake(child.estimate)
+      if (!fits && !(waiting && reads.length === 0)) break
+      next++
+      if (!fits && child.cid.code === raw.code) {
+        reads.push({ reserved: 0 })
+        continue
+      }
       const block = readWholeBlock(store, child.cid, options)
       block.catch(() => {}) // reported when its turn comes
-      reads.push({ block, reserved })
-      next++
+      reads.push({ block, reserved: fits && budget != null ? child.estimate : 0 })
     }
   }
   try {
     for (const child of wanted) {
       readMore(true)
-      const asked = performance.now()
-      const read = reads.shift() as { block: Promise<Uint8Array>, reserved: number }
-      budget?.release(read.reserved)
-      const block = await read.block
-      if (window < readAheadMax && performance.now() - asked > slowReadMs) window = Math.min(readAheadMax, window * 2)
-      readMore(false)
-      if (child.cid.code === dagPb.code || child.cid.code === raw.code) {
+      const read = reads.shift() as Read
+      try {
+        if (read.block == null) {
+          yield * leafInPieces(store, child, start, end, options)
+          continue
+        }
+        const asked = performance.now()
+        const block = await read.block
+        if (window < readAheadMax && performance.now() - asked > slowReadMs) window = Math.min(readAheadMax, window * 2)
+        // hold only what the block takes (the estimate went by the size of the bytes under it)
+        budget?.release(read.reserved - Math.min(read.reserved, block.byteLength))
+        read.reserved = Math.min(read.reserved, block.byteLength)
+        readMore(false)
         const { cid, position, size } = child
-        yield * walk(store, { cid, position, size, node: cid.code === dagPb.code ? dagPb.decode(block) : block }, start, end, options)
-      } else {
-        throw new NotUnixfsError(`unsupported codec 0x${child.cid.code.toString(16)} in a file`)
+        if (cid.code === dagPb.code) {
+          const decoded = dagPb.decode(block)
+          budget?.release(read.reserved)
+          read.reserved = 0
+          yield * walk(store, { cid, position, size, node: decoded }, start, end, options)
+        } else if (cid.code === raw.code) {
+          yield * walk(store, { cid, position, size, node: block }, start, end, options)
+        } else {
+          throw new NotUnixfsError(`unsupported codec 0x${cid.code.toString(16)} in a file`)
+        }
+      } finally {
+        // a block's budget is given back once its bytes are handed on
+        budget?.release(read.reserved)
       }
     }
   } finally {
     // a reader that stopped early gives back what it read ahead
     for (const read of reads) budget?.release(read.reserved)
   }
+}
+
+/**
+ * Yields the part of [start, end) in a raw leaf read in pieces, each checked on the way
+ * (see BlockReadOptions): the bytes past the size its parent gives it are not handed on,
+ * and a leaf of another size fails once read.
+ */
+async function * leafInPieces (store: PieceSource, placed: Wanted, start: bigint, end: bigint, options: FileBytesOptions): AsyncGenerator<Uint8Array, void, undefined> {
+  const leafEnd = placed.position + placed.size
+  const until = end < leafEnd ? end : leafEnd
+  let at = placed.position
+  for await (const piece of store.get(placed.cid, { ...options, inPieces: true })) {
+    const part = within(piece, at, start, until)
+    if (part != null) yield part
+    at += BigInt(piece.byteLength)
+  }
+  if (at !== leafEnd) throw sizeMismatch(placed, at - placed.position)
 }

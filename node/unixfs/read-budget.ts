@@ -1,10 +1,10 @@
 /**
- * One node's budget for file blocks read ahead of their reader, shared by every read in
- * flight (gateway downloads, RPC and CLI `cat`, `get`), so that many concurrent reads
- * cannot each hold a full read-ahead window (`Datastore.ReadAheadBudget`). A reader
- * always gets the block it is waiting for (nothing starves); only reading ahead of it
- * takes from the budget, and a block read ahead gives its bytes back when the reader
- * takes it (or stops).
+ * One node's budget for the whole file blocks that reads hold (gateway downloads, RPC
+ * and CLI `cat`, `get`): the blocks read ahead of their readers and the one each reader
+ * is handing on, shared by every read in flight, so that many concurrent reads cannot
+ * each hold a full read-ahead window (`Datastore.ReadAheadBudget`). A reader always gets
+ * the block it is waiting for (nothing starves): when the budget has no room, a raw leaf
+ * is read from disk in pieces instead, and any other block whole outside the budget.
  */
 export class ReadBudget {
   readonly capacity: number

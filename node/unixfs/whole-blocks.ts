@@ -1,16 +1,19 @@
 import { IDENTITY } from '../dag/codecs.js'
 import { CorruptBlockError } from '../errors.js'
-import type { AbortOptions } from '@libp2p/interface'
+import type { BlockReadOptions } from '../repo/hashing-blockstore.js'
 import type { Helia } from 'helia'
 import type { CID } from 'multiformats/cid'
 
-/** The read side of a blockstore, as the exporter uses it: `get` yields a block's pieces. */
+/**
+ * The read side of a blockstore, as the exporter uses it: `get` yields a block's pieces
+ * (a source that can, yields them as it reads when asked to take the block in pieces).
+ */
 export interface PieceSource {
-  get(cid: CID, options?: AbortOptions): AsyncGenerator<Uint8Array> | Generator<Uint8Array>
+  get(cid: CID, options?: BlockReadOptions): AsyncGenerator<Uint8Array> | Generator<Uint8Array>
 }
 
 /** Joins a block's pieces into one buffer with a single copy. */
-export async function readWholeBlock (store: PieceSource, cid: CID, options?: AbortOptions): Promise<Uint8Array> {
+export async function readWholeBlock (store: PieceSource, cid: CID, options?: BlockReadOptions): Promise<Uint8Array> {
   const pieces: Uint8Array[] = []
   let length = 0
   for await (const piece of store.get(cid, options)) {
@@ -34,25 +37,30 @@ export async function readWholeBlock (store: PieceSource, cid: CID, options?: Ab
  * from peers once instead of failing. A block on disk is read from `local` (the repo's
  * blockstore) straight away: Helia's storage layers ask `has` first (one more file
  * system call) and take a lock per read, half the cost of a small file on the gateway;
- * only a block `local` lacks goes through Helia, to the network.
+ * only a block `local` lacks goes through Helia, to the network. A read in pieces
+ * ({@link BlockReadOptions}) gets them from `local` as they are read; a block from the
+ * network comes whole.
  */
 export function contentBlocks (helia: Pick<Helia, 'blockstore'>, online: boolean, local: PieceSource): PieceSource {
-  const read = async (cid: CID, options: AbortOptions & { offline?: boolean }): Promise<Uint8Array> => {
-    if (cid.multihash.code !== IDENTITY) {
-      try {
-        return await readWholeBlock(local, cid, options)
-      } catch (err) {
-        if ((err as Error).name !== 'NotFoundError') throw err
-      }
-    }
-    return await readWholeBlock(helia.blockstore, cid, options)
-  }
   return {
-    async * get (cid: CID, options: AbortOptions & { offline?: boolean } = {}) {
+    async * get (cid: CID, options: BlockReadOptions & { offline?: boolean } = {}) {
+      // once a piece is out the read can only fail: the block cannot start again
+      let yielded = false
       try {
-        yield await read(cid, options)
+        if (cid.multihash.code !== IDENTITY) {
+          try {
+            for await (const piece of local.get(cid, options)) {
+              yielded = true
+              yield piece
+            }
+            return
+          } catch (err) {
+            if (yielded || (err as Error).name !== 'NotFoundError') throw err
+          }
+        }
+        yield await readWholeBlock(helia.blockstore, cid, options)
       } catch (err) {
-        if (!(err instanceof CorruptBlockError) || !online || options.offline === true) throw err
+        if (yielded || !(err instanceof CorruptBlockError) || !online || options.offline === true) throw err
         yield await readWholeBlock(helia.blockstore, cid, options)
       }
     }

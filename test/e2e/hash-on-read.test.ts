@@ -101,6 +101,28 @@ test('cat, get and dag export fail with one ERR_CORRUPT_BLOCK line; the block is
   t.regex(verify.stdout.toString() + verify.stderr, new RegExp(`block \\S+ was corrupt on read, moved aside to \\S+${'corrupt'}`))
 })
 
+test('with no read-ahead budget left every leaf is read in pieces: good files come out whole, a corrupt leaf still fails the read', async t => {
+  const { repo, root, leaf, recorrupt, cleanup } = await corruptRepo()
+  t.teardown(cleanup)
+  // a budget of 0: no block is held whole, every raw leaf is hashed piece by piece as it is read
+  t.is((await runCli(['config', 'Datastore.ReadAheadBudget', '0'], { repo })).code, 0)
+  const good = deterministicBytes(3 * 1024 * 1024 + 5, 10)
+  const added = await runCli(['add', '-q'], { repo, input: good })
+  t.is(added.code, 0, added.stderr)
+  const whole = await runCli(['cat', added.stdout.toString().trim()], { repo })
+  t.is(whole.code, 0, whole.stderr)
+  t.true(whole.stdout.equals(good))
+  const range = await runCli(['cat', '--offset', String(1024 * 1024 - 7), '--length', '100', added.stdout.toString().trim()], { repo })
+  t.true(range.stdout.equals(good.subarray(1024 * 1024 - 7, 1024 * 1024 + 93)), 'a range across two leaves')
+
+  await recorrupt()
+  const corrupt = await runCli(['cat', root], { repo })
+  t.not(corrupt.code, 0)
+  t.regex(corrupt.stderr, new RegExp(`^Error: block ${leaf} is corrupt on disk .*\\n$`))
+  t.true(corrupt.stdout.length < size, 'never the whole file')
+  await t.throwsAsync(access(blockFilePath(repo, leaf)), { code: 'ENOENT' }, 'moved out of blocks/')
+})
+
 test('Datastore.HashOnRead false serves the bytes as they are on disk', async t => {
   const { repo, root, cleanup } = await corruptRepo()
   t.teardown(cleanup)

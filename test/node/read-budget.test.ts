@@ -43,3 +43,75 @@ test('read-ahead takes from the shared budget and gives it all back when the rea
   await reader.return()
   t.is(budget.used, 0)
 })
+
+/** A store over {@link memoryFile}'s that records which reads asked for pieces and yields those in 300-byte pieces. */
+function piecewise (store: PieceSource): { store: PieceSource, inPieces: number, whole: number } {
+  const counts = { inPieces: 0, whole: 0 }
+  return Object.assign(counts, {
+    store: {
+      async * get (cid: CID, options?: { inPieces?: boolean }) {
+        for await (const block of store.get(cid)) {
+          if (options?.inPieces !== true) {
+            counts.whole++
+            yield block
+            continue
+          }
+          counts.inPieces++
+          for (let at = 0; at < block.byteLength; at += 300) yield block.subarray(at, at + 300)
+        }
+      }
+    } satisfies PieceSource
+  })
+}
+
+test('a reader that finds the budget full reads raw leaves in pieces, and whole while it has room', async t => {
+  const { root, store, size } = await memoryFile(8, 1000)
+  const expected = Buffer.concat(Array.from({ length: 8 }, (_, i) => Buffer.alloc(1000, i)))
+  const full = piecewise(store)
+  const parts: Uint8Array[] = []
+  for await (const chunk of readFileBytes(full.store, root, size, { budget: new ReadBudget(0) })) parts.push(chunk)
+  t.true(Buffer.concat(parts).equals(expected))
+  t.deepEqual([full.inPieces, full.whole], [8, 0])
+
+  const roomy = piecewise(store)
+  const range: Uint8Array[] = []
+  for await (const chunk of readFileBytes(roomy.store, root, size, { budget: new ReadBudget(1 << 20), offset: 1500, length: 3000 })) range.push(chunk)
+  t.true(Buffer.concat(range).equals(expected.subarray(1500, 4500)))
+  t.deepEqual([roomy.inPieces, roomy.whole], [0, 4])
+
+  const part: Uint8Array[] = []
+  for await (const chunk of readFileBytes(piecewise(store).store, root, size, { budget: new ReadBudget(0), offset: 1500, length: 3000 })) part.push(chunk)
+  t.true(Buffer.concat(part).equals(expected.subarray(1500, 4500)), 'a range read in pieces')
+})
+
+test('the block a reader is handing on stays counted against the budget until its bytes are out', async t => {
+  const { root, store, size } = await memoryFile(4, 100_000)
+  const budget = new ReadBudget(100_000)
+  const counted = piecewise(store)
+  const reader = readFileBytes(counted.store, root, size, { budget })
+  await reader.next() // the first 64 KiB of the first leaf
+  t.is(budget.used, 100_000, 'the first leaf, held whole while it is handed on')
+  t.deepEqual([counted.whole, counted.inPieces], [1, 0], 'so nothing is read ahead of it')
+  await reader.next() // its last piece
+  await reader.next() // the first piece of the second leaf: the first was given back, so the second came whole
+  t.deepEqual([counted.whole, counted.inPieces], [2, 0])
+  t.is(budget.used, 100_000)
+  await reader.return()
+  t.is(budget.used, 0)
+})
+
+test('a leaf read in pieces that is shorter or longer than its parent says is an invalid DAG', async t => {
+  const leaf = new Uint8Array(1000).fill(1)
+  const cid = CID.createV1(raw.code, await sha256.digest(leaf))
+  const store: PieceSource = { async * get () { yield leaf } }
+  for (const said of [999n, 1001n]) {
+    const file = new UnixFS({ type: 'file', blockSizes: [said] })
+    const root = dagPb.prepare({ Data: file.marshal(), Links: [{ Hash: cid, Tsize: 1000 }] })
+    const read = async (): Promise<number> => {
+      let n = 0
+      for await (const chunk of readFileBytes(piecewise(store).store, root, said, { budget: new ReadBudget(0) })) n += chunk.byteLength
+      return n
+    }
+    await t.throwsAsync(read(), { code: 'ERR_INVALID_DAG', message: /holds 1000 bytes where its parent's block sizes say/ })
+  }
+})
