@@ -1,9 +1,16 @@
-import { request, Agent, type IncomingMessage } from 'node:http'
+import { createRequire } from 'node:module'
+import type * as Http from 'node:http'
+import type { IncomingMessage } from 'node:http'
 import * as errors from '../node/errors.js'
 import { ApiUnreachableError, CairnError, ForbiddenError } from '../node/errors.js'
 import { multipartBody } from './multipart-body.js'
 import type { Command, CommandCall } from '../node/commands/command.js'
 import type { Transport } from './transport.js'
+
+// required, not imported: an ES import of node:http reads every export, and on Node 22+
+// its lazy WebSocket getters then load the whole fetch stack (57 ms of a 140 ms call
+// through the daemon on Node 24)
+const { request, Agent } = createRequire(import.meta.url)('node:http') as typeof Http
 
 /** Where a daemon's RPC API is and how to authenticate to it. */
 export interface RpcEndpoint {
@@ -46,7 +53,7 @@ export function callUrl (base: string, command: Command, call: CommandCall): URL
   return url
 }
 
-async function * invoke (endpoint: RpcEndpoint, agent: Agent, command: Command, call: CommandCall, signal: AbortSignal): AsyncGenerator<unknown> {
+async function * invoke (endpoint: RpcEndpoint, agent: Http.Agent, command: Command, call: CommandCall, signal: AbortSignal): AsyncGenerator<unknown> {
   signal.throwIfAborted()
   const url = callUrl(endpoint.url, command, call)
   const body = call.inputs != null ? multipartBody(call.inputs) : undefined

@@ -1,5 +1,9 @@
 import test from 'ava'
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /** The modules a script loads, by a loader hook in the child that prints each URL. */
@@ -18,4 +22,18 @@ test('the command table and the CLI program load no node, store, schema or UnixF
   t.true(loaded.length > 10, 'the hook saw the modules')
   const heavy = loaded.filter(url => /node_modules\/(helia|@helia|libp2p|@libp2p|ipfs-unixfs|ipfs-unixfs-exporter|zod|blockstore-fs)\//.test(url))
   t.deepEqual(heavy, [])
+})
+
+test('a CLI call finding a daemon (lock probe, RPC transport) loads no native lock addon and no ES import of node:http', async t => {
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-probe-'))
+  t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
+  const lock = join(dir, 'repo.lock')
+  // another process holds the lock, as a daemon would
+  const holder = spawn(process.execPath, ['--input-type=module', '-e', `const { acquireLock } = await import(${JSON.stringify(dist('node/repo/lock.js'))}); await acquireLock(${JSON.stringify(lock)}); console.log('held'); setInterval(() => {}, 1000)`], { stdio: ['ignore', 'pipe', 'inherit'] })
+  t.teardown(() => { holder.kill() })
+  await once(holder.stdout, 'data')
+  const loaded = modulesLoadedBy(`const { isLockHeld } = await import(${JSON.stringify(dist('node/repo/lock.js'))}); await import(${JSON.stringify(dist('cli/connect.js'))}); if (!(await isLockHeld(${JSON.stringify(lock)}))) throw new Error('lock not seen')`)
+  // elsewhere than Linux the probe takes the lock for an instant, through the addon
+  const addon = process.platform === 'linux' ? ['fs-native-extensions'] : []
+  t.deepEqual(loaded.filter(url => addon.some(name => url.includes(name)) || url === 'node:http' || url === 'node:crypto'), [])
 })
