@@ -65,7 +65,7 @@ const gatewayOf = (server: CairnServer): string => {
 
 const cairnEnv = (repo: string): Record<string, string> => ({ CAIRN_PATH: repo, CAIRN_API: '/ip4/127.0.0.1/tcp/0', CAIRN_GATEWAY: '/ip4/127.0.0.1/tcp/0', CAIRN_PINNING_API: '/ip4/127.0.0.1/tcp/0' })
 
-/** Start-up offline, add (three ways) and cat on one repo without a daemon. */
+/** Start-up offline, add (three ways) and cat on one repo without a daemon; add with and without Datastore.Sync. */
 async function benchLocal (dir: string, stock: StockNode, figures: Figure[]): Promise<void> {
   const env = cairnEnv(join(dir, 'local'))
   await runCairn(['init', '--profile', 'local'], env)
@@ -74,7 +74,12 @@ async function benchLocal (dir: string, stock: StockNode, figures: Figure[]): Pr
   const addV0 = figure('add --cid-version 0', 'MiB/s', 'SHA-256', '≥ 0.25 × SHA-256')
   const onlyHash = figure('add -n (only hash)', 'MiB/s', 'SHA-256', '≥ 0.8 × SHA-256')
   const cat = figure(`cat local ${size / MiB} MiB`, 'MiB/s', 'page-cache read', '≥ 0.3 × read')
-  figures.push(startup, add, addV0, onlyHash, cat)
+  const synced = figure(`add ${size / MiB} MiB of new bytes, pinned (Datastore.Sync true)`, 'MiB/s', 'Datastore.Sync false', '≥ 0.8 × unsynced',
+    'the blocks and the pin fsynced before the CID is printed, against the same add on a repo that syncs nothing; new bytes each round, where the add figures above store their blocks in round 1 only')
+  figures.push(startup, add, addV0, onlyHash, cat, synced)
+  const unsyncedEnv = cairnEnv(join(dir, 'local-unsynced'))
+  await runCairn(['init', '--profile', 'local'], unsyncedEnv)
+  await runCairn(['config', '--json', 'Datastore.Sync', 'false'], unsyncedEnv)
   const plain = join(dir, 'plain.bin')
   for (let r = 0; r < rounds; r++) {
     startup.cairn.push(await seconds(async () => await runCairn(['id'], env)))
@@ -102,6 +107,16 @@ async function benchLocal (dir: string, stock: StockNode, figures: Figure[]): Pr
     expectBytes(stockCat.bytes, size, 'stock cat')
     cat.stock.push(mibs(size, stockCat.seconds))
     cat.ceiling.push((await diskRates(plain, size)).read.mibPerSec)
+
+    // the same bytes on both repos, which goes first flipped each round
+    const addNew = async (on: Record<string, string>): Promise<number> => mibs(size, await seconds(async () => await runCairn(['add', '-q'], on, patternStream(size, 10 + r))))
+    if (r % 2 === 0) {
+      synced.cairn.push(await addNew(env))
+      synced.ceiling.push(await addNew(unsyncedEnv))
+    } else {
+      synced.ceiling.push(await addNew(unsyncedEnv))
+      synced.cairn.push(await addNew(env))
+    }
   }
 }
 

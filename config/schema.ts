@@ -114,6 +114,11 @@ export const configSchema = z.strictObject({
     GCPeriod: duration.default('1h'),
     /** Re-hash every block read from disk before it is used (Kubo's key; default on). */
     HashOnRead: z.boolean().default(true),
+    /**
+     * Put the blocks and pin of every add, `dag import` and `block put` on stable storage
+     * (fsync) before its CIDs are reported (Kubo's flatfs `sync`; default on).
+     */
+    Sync: z.boolean().default(true),
     /** File blocks that reads hold whole (read ahead, or being handed on), all reads of the node together; beyond it raw leaves are read in pieces. */
     ReadAheadBudget: byteSize.default('16MiB')
   }),

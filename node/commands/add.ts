@@ -36,10 +36,10 @@ export const add = valuesCommand<AddValue>({
     if (inputs == null) throw new UsageError('nothing to add: give a path, or - for stdin')
     const profile = importProfile(options)
     const onlyHash = options['only-hash'] === true
-    const [{ importEntries }, { hashOnlyBlockstore }, { addPin }] = await Promise.all([
+    const [{ importEntries }, { hashOnlyBlockstore }, { commitWrite }] = await Promise.all([
       import('../unixfs/importer.js'),
       import('../unixfs/hash-only-blockstore.js'),
-      import('../pins/pins.js')
+      import('../pins/commit-write.js')
     ])
     const blockstore = onlyHash ? hashOnlyBlockstore : node.helia.blockstore
     const roots: CID[] = []
@@ -61,12 +61,10 @@ export const add = valuesCommand<AddValue>({
       }
       if (pending == null) throw new UsageError('nothing to add')
       if (!onlyHash) {
-        if (options.pin !== false) {
-          // re-adding pinned content is not an error; addPin announces what it pins
-          for (const root of roots) await addPin(node, root, { recursive: true, signal, written: true })
-        } else {
-          node.announce(roots)
-        }
+        // re-adding pinned content is not an error; what is pinned is announced by the pin
+        const pin = options.pin !== false
+        await commitWrite(node, roots, { pin, written: true, signal })
+        if (!pin) node.announce(roots)
       }
     } finally {
       releaseGc?.()

@@ -36,17 +36,18 @@ export const blockPut = valuesCommand<BlockPutValue>({
     const code = choice(codecs, 'cid-codec', options['cid-codec'] ?? 'raw')
     const hasherName = choice(hashers, 'mhtype', options.mhtype ?? 'sha2-256')
     // loaded here, not with the command table, so every other command starts without them
-    const [{ CID }, sha2, { collectBlock }, { linksOf }, { withoutGc }, { addPin }] = await Promise.all([
+    const [{ CID }, sha2, { collectBlock }, { linksOf }, { withoutGc }, { commitWrite }] = await Promise.all([
       import('multiformats/cid'),
       import('multiformats/hashes/sha2'),
       import('../blocks.js'),
       import('../dag/links.js'),
       import('../pins/gc-lock.js'),
-      import('../pins/pins.js')
+      import('../pins/commit-write.js')
     ])
     const hasher = sha2[hasherName]
     const allowBig = options['allow-big-block'] === true
     const results: BlockPutValue[] = []
+    const cids: Array<InstanceType<typeof CID>> = []
     // a GC in the daemon waits until the blocks are stored (and pinned)
     await withoutGc(node, async () => {
       for await (const input of inputs) {
@@ -55,9 +56,11 @@ export const blockPut = valuesCommand<BlockPutValue>({
         const cid = CID.createV1(code, await hasher.digest(bytes))
         linksOf(cid, bytes) // the bytes decode for the codec (ERR_INVALID_DAG)
         await node.helia.blockstore.put(cid, bytes, { signal })
-        if (options.pin === true) await addPin(node, cid, { recursive: true, signal })
+        cids.push(cid)
         results.push({ Key: cid.toString(), Size: bytes.byteLength })
       }
+      // nothing is printed before every input is stored: an input refused leaves no pin
+      await commitWrite(node, cids, { pin: options.pin === true, signal })
     })
     yield * results
   },

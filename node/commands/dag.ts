@@ -19,10 +19,10 @@ export const dagImport = valuesCommand<DagImportValue>({
   ],
   async * run ({ node, signal }, { inputs, options }) {
     if (inputs == null) throw new UsageError('nothing to import: give a CAR file, or - for stdin')
-    const [{ importCar }, { withoutGc }, { addPin }] = await Promise.all([
+    const [{ importCar }, { withoutGc }, { commitWrite }] = await Promise.all([
       import('../car/car-import.js'),
       import('../pins/gc-lock.js'),
-      import('../pins/pins.js')
+      import('../pins/commit-write.js')
     ])
     const pinRoots = options['pin-roots'] !== false
     const roots: CID[] = []
@@ -40,17 +40,7 @@ export const dagImport = valuesCommand<DagImportValue>({
         }
       }
       // only now that every CAR was read whole: a bad CAR above leaves no pin behind
-      if (pinRoots) {
-        for (const root of roots) {
-          try {
-            await addPin(node, root, { recursive: true, signal })
-          } catch (err) {
-            // Kubo's wording; the error keeps its class and code
-            if (err instanceof Error) err.message = `pinning root ${root.toString()} FAILED: ${err.message}`
-            throw err
-          }
-        }
-      }
+      await commitWrite(node, roots, { pin: pinRoots, signal, pinFailure: root => `pinning root ${root.toString()} FAILED: ` })
     })
     if (pinRoots) {
       for (const root of roots) yield { Root: { Cid: { '/': root.toString() }, PinErrorMsg: '' } }

@@ -80,7 +80,9 @@ export interface AddPinOptions {
 /**
  * Pins a CID. Every block the pin covers is made local first (offline: must already be
  * local), so a failure leaves no pin and no half-counted blocks behind. A direct pin is
- * upgraded to a recursive one; a direct pin on a recursively pinned CID is refused.
+ * upgraded to a recursive one; a direct pin on a recursively pinned CID is refused. With
+ * `Datastore.Sync`, the blocks written so far and then the pin are on stable storage
+ * when it returns.
  */
 export async function addPin (node: CairnNode, cid: CID, options: AddPinOptions): Promise<void> {
   await withoutGc(node, async () => { await addPinNow(node, cid, options) })
@@ -99,11 +101,15 @@ async function addPinNow (node: CairnNode, cid: CID, options: AddPinOptions): Pr
     const walk = walkDag(nodeBlocks(node), cid, { depth, readRawLeaves: false, missing: node.online ? 'fetch' : 'fail', ...signalOption(options.signal) })
     for await (const block of walk) options.onBlock?.(block)
   }
+  // with Datastore.Sync, the blocks are on disk before the pin that keeps them (a power
+  // cut never leaves a pin without its blocks), and the pin is before addPin returns
+  await node.repo.blockstore.sync()
   if (existing != null) {
     if (existing.type === wanted) {
       if (options.name !== undefined && options.name !== existing.name) {
         const stored = await node.helia.pins.get(cid, signalOption(options.signal))
         await node.helia.pins.setMetadata(cid, { ...stored.metadata, name: options.name }, signalOption(options.signal))
+        await node.repo.datastore.sync()
       }
       return
     }
@@ -117,6 +123,7 @@ async function addPinNow (node: CairnNode, cid: CID, options: AddPinOptions): Pr
     walker: dagWalker(storeBlocks(node.repo.blockstore)),
     offline: !node.online
   } as Parameters<CairnNode['helia']['pins']['add']>[1]))
+  await node.repo.datastore.sync()
   node.announce([cid])
 }
 

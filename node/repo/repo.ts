@@ -5,15 +5,17 @@ import { createIdentity, loadPrivateKey } from './identity.js'
 import { acquireLock, type AcquireLockOptions, type RepoLock } from './lock.js'
 import { repoPaths, type RepoPaths } from './paths.js'
 import type { ProfileName } from '../../config/profiles.js'
-import type { HashingBlockstore } from './hashing-blockstore.js'
-import type { LevelDatastore } from 'datastore-level'
+import type { SyncingBlockstore } from './syncing-blockstore.js'
+import type { SyncingDatastore } from './syncing-datastore.js'
 
 /** An open repo: its config, its stores, and the lock that keeps other processes out. */
 export interface Repo {
   paths: RepoPaths
   config: Config
-  blockstore: HashingBlockstore
-  datastore: LevelDatastore
+  /** Block files; `sync()` puts the blocks written so far on stable storage (`Datastore.Sync`). */
+  blockstore: SyncingBlockstore
+  /** Pins, names and the rest (LevelDB); `sync()` puts its writes so far on stable storage. */
+  datastore: SyncingDatastore
   /** Validates a new config (schema and identity), writes it atomically, and makes it current. */
   saveConfig(config: Config): Promise<void>
   close(): Promise<void>
@@ -73,12 +75,13 @@ export async function openRepo (root: string, lock: AcquireLockOptions = {}): Pr
   const paths = repoPaths(root)
   let config = await readConfig(root)
   // loaded here: reading the config alone (readConfig) needs neither store
-  const [{ HashingBlockstore }, { LevelDatastore }] = await Promise.all([import('./hashing-blockstore.js'), import('datastore-level')])
+  const [{ SyncingBlockstore }, { SyncingDatastore }] = await Promise.all([import('./syncing-blockstore.js'), import('./syncing-datastore.js')])
   const held: RepoLock = await acquireLock(paths.lock, lock)
   try {
     await rm(paths.api, { force: true })
-    const blockstore = new HashingBlockstore(paths.blocks, { hashOnRead: config.Datastore.HashOnRead, corruptDir: paths.corrupt })
-    const datastore = new LevelDatastore(paths.datastore)
+    const { HashOnRead: hashOnRead, Sync: sync } = config.Datastore
+    const blockstore = new SyncingBlockstore(paths.blocks, { hashOnRead, corruptDir: paths.corrupt, sync })
+    const datastore = new SyncingDatastore(paths.datastore, sync)
     await blockstore.open()
     await datastore.open()
     return {

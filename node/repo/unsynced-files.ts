@@ -1,0 +1,121 @@
+import { open } from 'node:fs/promises'
+import { dirname } from 'node:path'
+
+/** fsyncs run at once: libuv's thread pool has 4 threads, which block writes also need. */
+const SYNC_CONCURRENCY = 4
+
+/**
+ * Files remembered before a sync starts on them in the background: bounds the list a
+ * daemon keeps of blocks it fetched without a pin to commit them (gateway reads), and
+ * lets a long add's fsyncs overlap its writes.
+ */
+const BACKGROUND_SYNC_AT = 1024
+
+/** What {@link UnsyncedFiles} has done, for tests and the bench. */
+export interface SyncCounts {
+  /** Files fsynced. */
+  files: number
+  /** Folders fsynced (the entries of the files renamed into them). */
+  dirs: number
+}
+
+/**
+ * The files written under `root` since their last fsync (block files, written
+ * temp-then-rename without one), and the syncing of them: {@link sync} fsyncs every
+ * file remembered and then each one's folder and `root` (the folder a new shard folder
+ * was made in), a few at a time. Many files synced in one go cost far less than one
+ * fsync per write: the file system commits its journal for many of them at once.
+ */
+export class UnsyncedFiles {
+  readonly #root: string
+  readonly #files = new Set<string>()
+  readonly #running = new Set<Promise<void>>()
+  /** Files in the syncs running. */
+  #syncing = 0
+  /**
+   * The first fsync that failed. Kept for good: Linux drops the pages a failed fsync
+   * could not write, so a later fsync of the same file succeeds with its data lost; every
+   * sync from then on fails, as PostgreSQL stops on one.
+   */
+  #failure: unknown
+  readonly counts: SyncCounts = { files: 0, dirs: 0 }
+
+  constructor (root: string) {
+    this.#root = root
+  }
+
+  /** Files written and not yet on stable storage (waiting for a sync, or in one). */
+  get size (): number {
+    return this.#files.size + this.#syncing
+  }
+
+  /** Remembers a file just written (its data and its name in its folder). */
+  add (path: string): void {
+    this.#files.add(path)
+    if (this.#files.size >= BACKGROUND_SYNC_AT) this.#start()
+  }
+
+  /**
+   * Resolves once every file remembered before the call, and its folder, is on stable
+   * storage: those taken by syncs already running (another add's, a background one)
+   * are waited for, not synced twice.
+   */
+  async sync (): Promise<void> {
+    if (this.#files.size > 0) this.#start()
+    await Promise.all(this.#running)
+    if (this.#failure != null) throw this.#failure
+  }
+
+  #start (): void {
+    const files = [...this.#files]
+    this.#files.clear()
+    this.#syncing += files.length
+    const running: Promise<void> = this.#syncAll(files)
+      .catch((err: unknown) => { this.#failure ??= err })
+      .finally(() => {
+        this.#syncing -= files.length
+        this.#running.delete(running)
+      })
+    this.#running.add(running)
+  }
+
+  async #syncAll (files: string[]): Promise<void> {
+    // data first, then the names: a folder synced first could keep a name whose data was lost
+    await eachLimited(files, async file => { if (await fsync(file)) this.counts.files++ })
+    const dirs = new Set(files.map(file => dirname(file)))
+    dirs.add(this.#root)
+    await eachLimited([...dirs], async dir => { if (await fsync(dir)) this.counts.dirs++ })
+  }
+}
+
+/**
+ * fsyncs a file or folder; false when it is gone (a block deleted since, by GC) or, on
+ * Windows, a folder (which cannot be opened to sync; NTFS journals its entries).
+ */
+async function fsync (path: string): Promise<boolean> {
+  let handle
+  try {
+    handle = await open(path, 'r')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || (process.platform === 'win32' && (code === 'EISDIR' || code === 'EPERM'))) return false
+    throw err
+  }
+  try {
+    await handle.sync()
+    return true
+  } finally {
+    await handle.close()
+  }
+}
+
+/** Runs `fn` on every item, {@link SYNC_CONCURRENCY} at a time; rejects with the first failure once all are done. */
+async function eachLimited<T> (items: T[], fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++] as T)
+  }
+  const results = await Promise.allSettled(Array.from({ length: Math.min(SYNC_CONCURRENCY, items.length) }, worker))
+  const failed = results.find(r => r.status === 'rejected')
+  if (failed != null) throw failed.reason
+}
