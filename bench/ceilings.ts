@@ -9,12 +9,19 @@ export interface Rate { mibPerSec: number }
 
 const MiB = 1024 * 1024
 
-/** Times an async job over `bytes` bytes and returns MiB/s. */
-export async function rateOf (bytes: number, job: () => Promise<unknown>): Promise<Rate> {
+/** `bytes` over `seconds`, in MiB/s. */
+export const mibs = (bytes: number, seconds: number): number => bytes / MiB / seconds
+
+/** The wall time of an async job, in seconds. */
+export async function seconds (job: () => Promise<unknown>): Promise<number> {
   const start = process.hrtime.bigint()
   await job()
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9
-  return { mibPerSec: bytes / MiB / seconds }
+  return Number(process.hrtime.bigint() - start) / 1e9
+}
+
+/** Times an async job over `bytes` bytes and returns MiB/s. */
+export async function rateOf (bytes: number, job: () => Promise<unknown>): Promise<Rate> {
+  return { mibPerSec: mibs(bytes, await seconds(job)) }
 }
 
 /** SHA-256 over generated data: the hashing ceiling of any importer on this machine. */

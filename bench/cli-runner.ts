@@ -4,6 +4,9 @@ import type { Readable } from 'node:stream'
 
 const cli = fileURLToPath(new URL('../cairn/bin.js', import.meta.url))
 
+/** The environment of a CLI on the repo `repo`: every API on a free loopback port. */
+export const cairnEnv = (repo: string): Record<string, string> => ({ CAIRN_PATH: repo, CAIRN_API: '/ip4/127.0.0.1/tcp/0', CAIRN_GATEWAY: '/ip4/127.0.0.1/tcp/0', CAIRN_PINNING_API: '/ip4/127.0.0.1/tcp/0' })
+
 /** Runs the built CLI, piping `input` to stdin and handing stdout to `sink`; rejects on a non-zero exit. */
 export async function runCairn (args: string[], env: Record<string, string>, input?: Readable, sink?: (chunk: Buffer) => void): Promise<string> {
   const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] })

@@ -2,6 +2,11 @@
 // interleaved (Cairn, stock, ceiling, Cairn, …) so that load on a shared machine falls on
 // every side alike. Everything on loopback, on data generated here. Writes the table to
 // bench/results/latest.{json,md}.
+//
+// BENCH_ONLY=scale npm run bench [-- --quick]: only the scale figures (bench/scale.ts,
+// bench/providers.ts), written to bench/results/latest-scale.{json,md}. Full sizes are the
+// issue's: add -r of 100,000 files, repos of 200,000 and 20,000 blocks, 256 MiB from four
+// providers; --quick: 5,000 files, 10,000 / 1,000 blocks, 32 MiB.
 import '../node/polyfill.js'
 import { spawn } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
@@ -9,15 +14,17 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
-import { diskRates, rateOf, sha256Rate } from './ceilings.js'
-import { listeningOn, runCairn, startCairnServer, type CairnServer } from './cli-runner.js'
+import { diskRates, mibs, rateOf, seconds, sha256Rate } from './ceilings.js'
+import { cairnEnv, listeningOn, runCairn, startCairnServer, type CairnServer } from './cli-runner.js'
 import { patternStream } from './data.js'
 import { download } from './http-download.js'
 import { httpLoad, quantile, timedGet } from './http-load.js'
 import { loopbackTcpRate } from './loopback.js'
 import { forbidDialOut } from './no-dial-out.js'
+import { benchProviders } from './providers.js'
+import { benchScale, type ScaleSizes } from './scale.js'
 import { startStockNode, type StockNode } from './stock-client.js'
-import { machine, median, writeResults, type Figure } from './table.js'
+import { figure, machine, median, writeResults, type Figure } from './table.js'
 
 forbidDialOut()
 
@@ -30,17 +37,10 @@ const smallFiles = 1000
 const smallSize = 4096
 const loadRequests = quick ? 2000 : 6000
 const ttfbSamples = quick ? 5 : 10
-
-const figure = (name: string, unit: Figure['unit'], ceilingName: string, target: string, note?: string): Figure => ({
-  name, unit, better: unit === 'MiB/s' || unit === 'req/s' ? 'higher' : 'lower', cairn: [], stock: [], ceiling: [], ceilingName, target, ...(note != null ? { note } : {})
-})
-const mibs = (bytes: number, seconds: number): number => bytes / MiB / seconds
-
-async function seconds (job: () => Promise<unknown>): Promise<number> {
-  const start = process.hrtime.bigint()
-  await job()
-  return Number(process.hrtime.bigint() - start) / 1e9
-}
+const only = process.env.BENCH_ONLY
+if (only != null && only !== 'scale') throw new Error(`BENCH_ONLY=${only}: the only part that runs alone is "scale"`)
+const scaleSizes: ScaleSizes = quick ? { large: 10_000, small: 1_000, label: ' (quick)' } : { large: 200_000, small: 20_000, label: '' }
+const providersSize = (quick ? 32 : 256) * MiB
 
 async function nodeNoop (): Promise<void> {
   await new Promise<void>((resolve, reject) => {
@@ -62,8 +62,6 @@ const gatewayOf = (server: CairnServer): string => {
   const at = listeningOn(server.output, 'Gateway server')
   return `http://${at.host}:${at.port}`
 }
-
-const cairnEnv = (repo: string): Record<string, string> => ({ CAIRN_PATH: repo, CAIRN_API: '/ip4/127.0.0.1/tcp/0', CAIRN_GATEWAY: '/ip4/127.0.0.1/tcp/0', CAIRN_PINNING_API: '/ip4/127.0.0.1/tcp/0' })
 
 /** Start-up offline, add (three ways) and cat on one repo without a daemon; add with and without Datastore.Sync. */
 async function benchLocal (dir: string, stock: StockNode, figures: Figure[]): Promise<void> {
@@ -263,17 +261,19 @@ const dir = await mkdtemp(join(tmpdir(), 'cairn-bench-'))
 const started = Date.now()
 try {
   const info = machine()
-  console.log(`Cairn benchmarks${quick ? ' (quick)' : ''}: ${rounds} rounds, ${size / MiB} MiB files, peer fetch ${fetchSize / MiB} MiB (BENCH_MIB to change)`)
+  console.log(`Cairn benchmarks${quick ? ' (quick)' : ''}${only != null ? ', scale only' : ''}: ${rounds} rounds, ${size / MiB} MiB files, peer fetch ${fetchSize / MiB} MiB (BENCH_MIB to change)`)
   const figures: Figure[] = []
   const stock = await startStockNode(join(dir, 'stock'))
   try {
-    await benchLocal(dir, stock, figures)
+    if (only == null) await benchLocal(dir, stock, figures)
+    await benchScale(join(dir, 'scale'), stock, scaleSizes, figures)
   } finally {
     await stock.stop()
   }
-  await benchNetwork(dir, figures)
+  if (only == null) await benchNetwork(dir, figures)
+  await benchProviders(join(dir, 'providers'), providersSize, scaleSizes.label, figures)
   info.seconds = Math.round((Date.now() - started) / 1000)
-  console.log('\n' + await writeResults(new URL('../../bench/results/', import.meta.url), figures, info))
+  console.log('\n' + await writeResults(new URL('../../bench/results/', import.meta.url), figures, info, only != null ? 'latest-scale' : 'latest'))
 } finally {
   await rm(dir, { recursive: true, force: true })
 }

@@ -5,7 +5,7 @@
 import '../node/polyfill.js'
 import { createServer } from 'node:http'
 import { libp2pDefaults } from '@helia/libp2p'
-import { unixfs, type UnixFS } from '@helia/unixfs'
+import { globSource, unixfs, type UnixFS } from '@helia/unixfs'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { FsBlockstore } from 'blockstore-fs'
@@ -25,6 +25,7 @@ export type StockRequest =
   | { op: 'add', size: number, seed: number, cidVersion?: 0 | 1 }
   | { op: 'add-only-hash', size: number, seed: number }
   | { op: 'add-dir', files: Array<{ path: string, seed: number, size: number }> }
+  | { op: 'add-tree', cwd: string, folder: string }
   | { op: 'cat', cid: string }
   | { op: 'serve' }
   | { op: 'addrs' }
@@ -79,6 +80,20 @@ async function handle (req: StockRequest): Promise<unknown> {
       const out: Array<{ path: string, cid: string }> = []
       for await (const entry of fs.addAll(entries)) out.push({ path: entry.path ?? '', cid: entry.cid.toString() })
       return out
+    }
+    case 'add-tree': {
+      // what `cairn add -r <folder>` does, the stock way: addAll from a glob, then pin the root
+      const t = process.hrtime.bigint()
+      let root: CID | undefined
+      let files = 0
+      // the cast: globSource's `mtime: undefined` fails addAll's type under exactOptionalPropertyTypes only
+      for await (const entry of fs.addAll(globSource(req.cwd, `${req.folder}/**/*`) as Parameters<UnixFS['addAll']>[0])) {
+        if (entry.path === req.folder) root = entry.cid
+        else files++
+      }
+      if (root == null) throw new Error(`addAll gave no root for ${req.folder}`)
+      for await (const _ of helia.pins.add(root)) { /* each pinned block */ }
+      return { cid: root.toString(), entries: files, seconds: seconds(t) }
     }
     case 'cat': {
       const t = process.hrtime.bigint()

@@ -4,7 +4,7 @@ import { cpus, loadavg, totalmem, type } from 'node:os'
 /** One figure of the table: every run of each side, medians taken when it is written. */
 export interface Figure {
   name: string
-  unit: 'MiB/s' | 's' | 'ms' | 'req/s'
+  unit: 'MiB/s' | 's' | 'ms' | 'req/s' | 'files/s'
   /** Rates are better higher, times lower. */
   better: 'higher' | 'lower'
   cairn: number[]
@@ -13,6 +13,11 @@ export interface Figure {
   ceilingName: string
   target: string
   note?: string
+}
+
+/** An empty figure; rates (MiB/s, req/s, files/s) are better higher, times lower. */
+export function figure (name: string, unit: Figure['unit'], ceilingName: string, target: string, note?: string): Figure {
+  return { name, unit, better: unit === 's' || unit === 'ms' ? 'lower' : 'higher', cairn: [], stock: [], ceiling: [], ceilingName, target, ...(note != null ? { note } : {}) }
 }
 
 /** The median of `values` (NaN for none). */
@@ -42,7 +47,7 @@ export function machine (): Record<string, string | number> {
 export function markdown (figures: Figure[], info: Record<string, string | number>): string {
   const rows = figures.map(f => {
     const unit = ` ${f.unit}`
-    return `| ${f.name} | ${num(median(f.cairn))}${unit} | ${f.stock.length > 0 ? num(median(f.stock)) + unit : '—'} | ${f.ceilingName}: ${num(median(f.ceiling))}${unit} | ${ratio(f, median(f.ceiling))} | ${f.stock.length > 0 ? ratio(f, median(f.stock)) : '—'} | ${f.target} |`
+    return `| ${f.name} | ${num(median(f.cairn))}${unit} | ${f.stock.length > 0 ? num(median(f.stock)) + unit : '—'} | ${f.ceiling.length > 0 ? `${f.ceilingName}: ${num(median(f.ceiling))}${unit}` : f.ceilingName} | ${ratio(f, median(f.ceiling))} | ${f.stock.length > 0 ? ratio(f, median(f.stock)) : '—'} | ${f.target} |`
   })
   return [
     `Machine: ${Object.entries(info).map(([k, v]) => `${k} ${v}`).join(', ')}. Medians of ${Math.max(...figures.map(f => f.cairn.length))} interleaved rounds (Cairn, stock Helia, ceiling).`,
@@ -55,12 +60,12 @@ export function markdown (figures: Figure[], info: Record<string, string | numbe
   ].join('\n') + '\n'
 }
 
-/** Writes `latest.json` and `latest.md` under `dir` and returns the Markdown. */
-export async function writeResults (dir: URL, figures: Figure[], info: Record<string, string | number>): Promise<string> {
+/** Writes `<name>.json` and `<name>.md` under `dir` and returns the Markdown. */
+export async function writeResults (dir: URL, figures: Figure[], info: Record<string, string | number>, name = 'latest'): Promise<string> {
   await mkdir(dir, { recursive: true })
   const md = markdown(figures, info)
   const json = figures.map(f => ({ ...f, medians: { cairn: median(f.cairn), stock: median(f.stock), ceiling: median(f.ceiling) } }))
-  await writeFile(new URL('latest.json', dir), JSON.stringify({ date: new Date().toISOString(), machine: info, figures: json }, null, 2) + '\n')
-  await writeFile(new URL('latest.md', dir), md)
+  await writeFile(new URL(`${name}.json`, dir), JSON.stringify({ date: new Date().toISOString(), machine: info, figures: json }, null, 2) + '\n')
+  await writeFile(new URL(`${name}.md`, dir), md)
   return md
 }
