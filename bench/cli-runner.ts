@@ -24,6 +24,7 @@ export async function runCairn (args: string[], env: Record<string, string>, inp
 /** A long-running CLI process (daemon, gateway) and what it printed before "Daemon is ready". */
 export interface CairnServer {
   output: string
+  pid: number
   stop(): Promise<void>
 }
 
@@ -42,6 +43,7 @@ export async function startCairnServer (args: string[], env: Record<string, stri
   })
   return {
     output,
+    pid: child.pid as number,
     async stop () {
       child.removeAllListeners('exit')
       const exited = new Promise(resolve => child.on('exit', resolve))
@@ -56,4 +58,11 @@ export function listeningOn (output: string, label: string): { host: string, por
   const match = new RegExp(`${label} listening on /ip[46]/([^/]+)/tcp/(\\d+)`).exec(output)
   if (match == null) throw new Error(`no "${label} listening on" line in: ${output}`)
   return { host: match[1] as string, port: Number(match[2]) }
+}
+
+/** Connects the daemon of `fromEnv` to the daemon of `toEnv` over its TCP address. */
+export async function swarmConnect (fromEnv: Record<string, string>, toEnv: Record<string, string>): Promise<void> {
+  const id = JSON.parse(await runCairn(['id', '--json'], toEnv)) as { ID: string, Addresses: string[] }
+  const addr = id.Addresses.find(x => x.includes('/tcp/') && !x.includes('/ws')) ?? ''
+  await runCairn(['swarm', 'connect', addr.includes('/p2p/') ? addr : `${addr}/p2p/${id.ID}`], fromEnv)
 }

@@ -43,5 +43,5 @@ export async function measureCairn (args: string[], env: Record<string, string>,
 export async function startMeasuredServer (args: string[], env: Record<string, string>): Promise<Omit<CairnServer, 'stop'> & { stop: () => Promise<number> }> {
   const rss = new PeakRss()
   const server = await startCairnServer(args, rss.env(env))
-  return { output: server.output, stop: async () => { await server.stop(); return await rss.read() } }
+  return { output: server.output, pid: server.pid, stop: async () => { await server.stop(); return await rss.read() } }
 }

@@ -6,7 +6,9 @@
 // BENCH_ONLY=scale npm run bench [-- --quick]: only the scale figures (bench/scale.ts,
 // bench/providers.ts), written to bench/results/latest-scale.{json,md}. Full sizes are the
 // issue's: add -r of 100,000 files, repos of 200,000 and 20,000 blocks, 256 MiB from four
-// providers; --quick: 5,000 files, 10,000 / 1,000 blocks, 32 MiB.
+// providers; --quick: 2,000 files, 4,000 / 400 blocks, 16 MiB. BENCH_ONLY=memory: only the
+// daemon's peak RSS (bench/daemon-memory.ts: 1 GiB add, cat and peer fetch, 200 concurrent
+// gateway downloads; --quick: 128 MiB), to latest-memory.{json,md}; BENCH_ONLY=core: the rest.
 import '../node/polyfill.js'
 import { spawn } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
@@ -15,12 +17,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { diskRates, mibs, rateOf, seconds, sha256Rate } from './ceilings.js'
-import { cairnEnv, listeningOn, runCairn, startCairnServer, type CairnServer } from './cli-runner.js'
+import { cairnEnv, listeningOn, runCairn, startCairnServer, swarmConnect, type CairnServer } from './cli-runner.js'
 import { patternStream } from './data.js'
 import { download } from './http-download.js'
 import { httpLoad, quantile, timedGet } from './http-load.js'
 import { loopbackTcpRate } from './loopback.js'
 import { forbidDialOut } from './no-dial-out.js'
+import { benchDaemonMemory } from './daemon-memory.js'
 import { benchProviders } from './providers.js'
 import { benchScale, type ScaleSizes } from './scale.js'
 import { startStockNode, type StockNode } from './stock-client.js'
@@ -38,9 +41,14 @@ const smallSize = 4096
 const loadRequests = quick ? 2000 : 6000
 const ttfbSamples = quick ? 5 : 10
 const only = process.env.BENCH_ONLY
-if (only != null && only !== 'scale') throw new Error(`BENCH_ONLY=${only}: the only part that runs alone is "scale"`)
-const scaleSizes: ScaleSizes = quick ? { large: 10_000, small: 1_000, label: ' (quick)' } : { large: 200_000, small: 20_000, label: '' }
-const providersSize = (quick ? 32 : 256) * MiB
+const parts = ['core', 'scale', 'memory'] as const
+if (only != null && !(parts as readonly string[]).includes(only)) throw new Error(`BENCH_ONLY=${only}: the parts that run alone are ${parts.join(', ')}`)
+/** Whether a part of the bench runs: all of them, or the one BENCH_ONLY names. */
+const runs = (part: typeof parts[number]): boolean => only == null || only === part
+const scaleSizes: ScaleSizes = quick ? { large: 4_000, small: 400, label: ' (quick)' } : { large: 200_000, small: 20_000, label: '' }
+const providersSize = (quick ? 16 : 256) * MiB
+/** Issue 8 item 3: 1 GiB through the daemon and 200 concurrent downloads (smaller when quick). */
+const daemonMemorySizes = quick ? { file: 128 * MiB, downloads: 200, downloadSize: 5_000_000 } : { file: 1024 * MiB, downloads: 200, downloadSize: 20_000_000 }
 
 async function nodeNoop (): Promise<void> {
   await new Promise<void>((resolve, reject) => {
@@ -73,8 +81,10 @@ async function benchLocal (dir: string, stock: StockNode, figures: Figure[]): Pr
   const onlyHash = figure('add -n (only hash)', 'MiB/s', 'SHA-256', '≥ 0.8 × SHA-256')
   const cat = figure(`cat local ${size / MiB} MiB`, 'MiB/s', 'page-cache read', '≥ 0.3 × read')
   const synced = figure(`add ${size / MiB} MiB of new bytes, pinned (Datastore.Sync true)`, 'MiB/s', 'Datastore.Sync false', '≥ 0.8 × unsynced',
-    'the blocks and the pin fsynced before the CID is printed, against the same add on a repo that syncs nothing; new bytes each round, where the add figures above store their blocks in round 1 only')
-  figures.push(startup, add, addV0, onlyHash, cat, synced)
+    'the blocks and the pin fsynced before the CID is printed, against the same add on a repo that syncs nothing; new bytes each round')
+  const hashed = figure(`cat local ${size / MiB} MiB, every block re-hashed (Datastore.HashOnRead true)`, 'MiB/s', 'Datastore.HashOnRead false', '≥ 0.8 × unchecked',
+    'the cat above against the same cat with the check off (issue 9: a corrupt block is never served)')
+  figures.push(startup, add, addV0, onlyHash, cat, hashed, synced)
   const unsyncedEnv = cairnEnv(join(dir, 'local-unsynced'))
   await runCairn(['init', '--profile', 'local'], unsyncedEnv)
   await runCairn(['config', '--json', 'Datastore.Sync', 'false'], unsyncedEnv)
@@ -84,14 +94,14 @@ async function benchLocal (dir: string, stock: StockNode, figures: Figure[]): Pr
     startup.ceiling.push(await seconds(nodeNoop))
 
     let cid = ''
-    add.cairn.push(mibs(size, await seconds(async () => { cid = (await runCairn(['add', '-q', '--pin=false'], env, patternStream(size))).trim() })))
-    const stockAdd = await stock.ask<{ cid: string, seconds: number }>({ op: 'add', size, seed: 1 })
+    add.cairn.push(mibs(size, await seconds(async () => { cid = (await runCairn(['add', '-q', '--pin=false'], env, patternStream(size, 200 + r))).trim() })))
+    const stockAdd = await stock.ask<{ cid: string, seconds: number }>({ op: 'add', size, seed: 200 + r })
     add.stock.push(mibs(size, stockAdd.seconds))
     const sha = (await sha256Rate(size)).mibPerSec
     add.ceiling.push(sha)
 
-    addV0.cairn.push(mibs(size, await seconds(async () => await runCairn(['add', '-q', '--pin=false', '--cid-version', '0'], env, patternStream(size)))))
-    addV0.stock.push(mibs(size, (await stock.ask<{ seconds: number }>({ op: 'add', size, seed: 1, cidVersion: 0 })).seconds))
+    addV0.cairn.push(mibs(size, await seconds(async () => await runCairn(['add', '-q', '--pin=false', '--cid-version', '0'], env, patternStream(size, 300 + r)))))
+    addV0.stock.push(mibs(size, (await stock.ask<{ seconds: number }>({ op: 'add', size, seed: 300 + r, cidVersion: 0 })).seconds))
     addV0.ceiling.push(sha)
 
     onlyHash.cairn.push(mibs(size, await seconds(async () => await runCairn(['add', '-q', '-n'], env, patternStream(size)))))
@@ -105,6 +115,10 @@ async function benchLocal (dir: string, stock: StockNode, figures: Figure[]): Pr
     expectBytes(stockCat.bytes, size, 'stock cat')
     cat.stock.push(mibs(size, stockCat.seconds))
     cat.ceiling.push((await diskRates(plain, size)).read.mibPerSec)
+    hashed.cairn.push(cat.cairn[r] as number)
+    await runCairn(['config', '--json', 'Datastore.HashOnRead', 'false'], env)
+    hashed.ceiling.push(mibs(size, await seconds(async () => await runCairn(['cat', cid], env, undefined, () => {}))))
+    await runCairn(['config', '--json', 'Datastore.HashOnRead', 'true'], env)
 
     // the same bytes on both repos, which goes first flipped each round
     const addNew = async (on: Record<string, string>): Promise<number> => mibs(size, await seconds(async () => await runCairn(['add', '-q'], on, patternStream(size, 10 + r))))
@@ -144,9 +158,7 @@ async function benchNetwork (dir: string, figures: Figure[]): Promise<void> {
   const plain = await staticServer(statics)
   try {
     // connect B to A, and stock B to stock A
-    const id = JSON.parse(await runCairn(['id', '--json'], envA)) as { ID: string, Addresses: string[] }
-    const addr = id.Addresses.find(x => x.includes('/tcp/') && !x.includes('/ws')) ?? ''
-    await runCairn(['swarm', 'connect', addr.includes('/p2p/') ? addr : `${addr}/p2p/${id.ID}`], envB)
+    await swarmConnect(envB, envA)
     const stockAddr = (await stockA.ask<string[]>({ op: 'addrs' }))[0] ?? ''
     await stockB.ask({ op: 'dial', addr: stockAddr })
     await stockA.ask({ op: 'push-stream' })
@@ -261,19 +273,22 @@ const dir = await mkdtemp(join(tmpdir(), 'cairn-bench-'))
 const started = Date.now()
 try {
   const info = machine()
-  console.log(`Cairn benchmarks${quick ? ' (quick)' : ''}${only != null ? ', scale only' : ''}: ${rounds} rounds, ${size / MiB} MiB files, peer fetch ${fetchSize / MiB} MiB (BENCH_MIB to change)`)
+  console.log(`Cairn benchmarks${quick ? ' (quick)' : ''}${only != null ? `, ${only} only` : ''}: ${rounds} rounds, ${size / MiB} MiB files, peer fetch ${fetchSize / MiB} MiB (BENCH_MIB to change)`)
   const figures: Figure[] = []
-  const stock = await startStockNode(join(dir, 'stock'))
-  try {
-    if (only == null) await benchLocal(dir, stock, figures)
-    await benchScale(join(dir, 'scale'), stock, scaleSizes, figures)
-  } finally {
-    await stock.stop()
+  if (runs('core') || runs('scale')) {
+    const stock = await startStockNode(join(dir, 'stock'))
+    try {
+      if (runs('core')) await benchLocal(dir, stock, figures)
+      if (runs('scale')) await benchScale(join(dir, 'scale'), stock, scaleSizes, figures)
+    } finally {
+      await stock.stop()
+    }
   }
-  if (only == null) await benchNetwork(dir, figures)
-  await benchProviders(join(dir, 'providers'), providersSize, scaleSizes.label, figures)
+  if (runs('core')) await benchNetwork(dir, figures)
+  if (runs('memory')) await benchDaemonMemory(join(dir, 'memory'), daemonMemorySizes, figures)
+  if (runs('scale')) await benchProviders(join(dir, 'providers'), providersSize, scaleSizes.label, figures)
   info.seconds = Math.round((Date.now() - started) / 1000)
-  console.log('\n' + await writeResults(new URL('../../bench/results/', import.meta.url), figures, info, only != null ? 'latest-scale' : 'latest'))
+  console.log('\n' + await writeResults(new URL('../../bench/results/', import.meta.url), figures, info, only != null ? `latest-${only}` : 'latest'))
 } finally {
   await rm(dir, { recursive: true, force: true })
 }

@@ -4,8 +4,8 @@ import { cpus, loadavg, totalmem, type } from 'node:os'
 /** One figure of the table: every run of each side, medians taken when it is written. */
 export interface Figure {
   name: string
-  unit: 'MiB/s' | 's' | 'ms' | 'req/s' | 'files/s'
-  /** Rates are better higher, times lower. */
+  unit: 'MiB/s' | 's' | 'ms' | 'req/s' | 'files/s' | 'MiB'
+  /** Rates are better higher, times and memory lower. */
   better: 'higher' | 'lower'
   cairn: number[]
   stock: number[]
@@ -15,9 +15,9 @@ export interface Figure {
   note?: string
 }
 
-/** An empty figure; rates (MiB/s, req/s, files/s) are better higher, times lower. */
+/** An empty figure; rates (MiB/s, req/s, files/s) are better higher, times and memory (MiB) lower. */
 export function figure (name: string, unit: Figure['unit'], ceilingName: string, target: string, note?: string): Figure {
-  return { name, unit, better: unit === 's' || unit === 'ms' ? 'lower' : 'higher', cairn: [], stock: [], ceiling: [], ceilingName, target, ...(note != null ? { note } : {}) }
+  return { name, unit, better: unit === 's' || unit === 'ms' || unit === 'MiB' ? 'lower' : 'higher', cairn: [], stock: [], ceiling: [], ceilingName, target, ...(note != null ? { note } : {}) }
 }
 
 /** The median of `values` (NaN for none). */
@@ -34,7 +34,8 @@ const num = (n: number): string => Number.isNaN(n) ? '—' : n >= 100 ? n.toFixe
 function ratio (figure: Figure, other: number): string {
   const cairn = median(figure.cairn)
   if (Number.isNaN(other) || Number.isNaN(cairn)) return '—'
-  return figure.better === 'higher' ? num(cairn / other) : `${num(cairn / other)}× longer`
+  if (figure.better === 'higher') return num(cairn / other)
+  return figure.unit === 'MiB' ? `${num(cairn / other)}×` : `${num(cairn / other)}× longer`
 }
 
 /** The machine the bench ran on, for the record. */
