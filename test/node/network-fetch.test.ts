@@ -205,3 +205,33 @@ test('a wantlist message lost on the way is sent again and the block still arriv
   t.is(dropped(), 1)
   t.log(`block arrived ${Date.now() - started} ms after its wantlist message was lost`)
 })
+
+test('a want sent to a connected peer starts no provider search while that peer has not answered', async t => {
+  const { bitswapEngine } = await import('../../node/network/fetch.js')
+  const nodes = await startNodes(2)
+  t.teardown(async () => { await stopNodes(nodes) })
+  const [source, reader] = nodes as [TestNode, TestNode]
+  const data = randomBytes(1000)
+  const cid = await source.node.fs.addBytes(data)
+  await connectNodes(reader, source)
+  await waitFor(() => (bitswapEngine(reader.node.helia)?.wantList.peers.size ?? 0) > 0)
+  // the source holds the wants it receives until released
+  const lists = bitswapEngine(source.node.helia)?.peerWantLists as { receiveMessage: (...args: unknown[]) => void }
+  const receive = lists.receiveMessage
+  const held: unknown[][] = []
+  lists.receiveMessage = (...args) => { held.push(args) }
+  const routing = reader.node.helia.routing
+  const findProviders = routing.findProviders.bind(routing)
+  const searched: string[] = []
+  routing.findProviders = (key, options) => { searched.push(key.toString()); return findProviders(key, options) }
+  const started = Date.now()
+  const fetched = catBytes(reader, cid)
+  await waitFor(() => held.length > 0, 10_000, 5)
+  const elapsed = Date.now() - started
+  // Helia searched at once, beside the want; now the search waits up to 1 s for the peer
+  if (elapsed < 500) t.false(searched.includes(cid.toString()), 'no provider search yet')
+  else t.log(`the want took ${elapsed} ms to arrive: too slow to tell a waiting search from a late one`)
+  lists.receiveMessage = receive
+  for (const args of held) receive.apply(lists, args)
+  t.true((await fetched).equals(data))
+})
