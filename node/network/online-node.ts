@@ -43,7 +43,13 @@ export async function createOnlineNode (repo: Repo, options: OnlineNodeOptions =
       import('@helia/bitswap'),
       libp2pOptions(config, { privateKey: loadPrivateKey(config.Identity), swarmKey, agentVersion })
     ])
-    const online = withBitswap(withLibp2pLight(helia, opts))
+    const online = withBitswap(withLibp2pLight(helia, opts), {
+      // Helia holds every wantlist change back 10 ms to batch wants made close together;
+      // a gateway request for one small block waited that long before asking anyone.
+      // Wants made in the same turn of the event loop (an exporter's parallel reads)
+      // still go out in one message, on the next timer tick
+      sendWantlistDebounce: 0
+    })
     const http = config.HTTPRetrieval
     if (http.Enabled && http.Gateways.length > 0) {
       const { trustlessGateway } = await import('@helia/block-brokers')

@@ -206,6 +206,14 @@ test('a wantlist message lost on the way is sent again and the block still arriv
   t.log(`block arrived ${Date.now() - started} ms after its wantlist message was lost`)
 })
 
+test('wants go out without Helia\'s wantlist debounce (it held every want back 10 ms)', async t => {
+  const { bitswapEngine } = await import('../../node/network/fetch.js')
+  const nodes = await startNodes(1)
+  t.teardown(async () => { await stopNodes(nodes) })
+  const wantList = bitswapEngine((nodes[0] as TestNode).node.helia)?.wantList as unknown as { sendWantlistDebounce?: number }
+  t.is(wantList.sendWantlistDebounce, 0)
+})
+
 test('a want sent to a connected peer starts no provider search while that peer has not answered', async t => {
   const { bitswapEngine } = await import('../../node/network/fetch.js')
   const nodes = await startNodes(2)
