@@ -16,6 +16,10 @@ interface BitswapInternals {
       /** Per connected peer (a PeerMap), the wants already sent to it. */
       peers: { values(): Iterable<Set<string>>, keys(): Iterable<{ toString(): string }>, size: number }
       sendMessagesDebounced(): Promise<void>
+      /** Sends each connected peer the wants it has not had yet (what the debounced call runs). */
+      sendMessages?: () => Promise<void>
+      /** Set while a send runs: the next one waits for it. */
+      sendingMessages?: { promise: Promise<void> }
     }
     network: {
       sendMessage: (peer: { toString(): string }, message: { blocks: Map<string, { data: Uint8Array }> }, ...rest: unknown[]) => Promise<void>
@@ -111,6 +115,7 @@ export function fetchMixin (options: FetchOptions): { name: string, start: (heli
         refuseToServeBlocked(engine, options.denylist)
         resendWhenAskedAgain(engine)
         searchOnceConnectedPeersMiss(engine)
+        sendWantsNextTurn(engine)
       }
       for (const broker of blockBrokers(helia)) {
         if ((broker as { cairnLimited?: boolean }).cairnLimited === true) continue
@@ -172,6 +177,32 @@ function resendWhenAskedAgain (engine: BitswapInternals['bitswap']): void {
   lists.receiveMessage = (peer, message) => {
     lists.ledgerMap.get(peer)?.removeExpiredWants?.()
     receive(peer, message)
+  }
+}
+
+/**
+ * Sends wantlist changes on the event loop's next turn (setImmediate) instead of on a
+ * timer: with bitswap's `sendWantlistDebounce` at 0 (online-node.ts) Helia's setTimeout
+ * still waits Node's minimum of 1 ms, about an eighth of a small block's whole fetch
+ * from a connected peer. Wants made in the same turn still share one message, and, as
+ * in Helia, a send waits for the one under way.
+ */
+function sendWantsNextTurn (engine: BitswapInternals['bitswap']): void {
+  const wantList = engine.wantList
+  const send = wantList.sendMessages?.bind(wantList)
+  if (send == null) {
+    process.emitWarning('@helia/bitswap internals changed: wants wait for a timer before they are sent')
+    return
+  }
+  let queued = false
+  wantList.sendMessagesDebounced = async () => {
+    await wantList.sendingMessages?.promise
+    if (queued) return
+    queued = true
+    setImmediate(() => {
+      queued = false
+      send().catch(() => {})
+    })
   }
 }
 

@@ -243,3 +243,36 @@ test('a want sent to a connected peer starts no provider search while that peer 
   for (const args of held) receive.apply(lists, args)
   t.true((await fetched).equals(data))
 })
+
+test('a want is sent on the event loop\'s next turn, before a timer set as it was made', async t => {
+  const { bitswapEngine } = await import('../../node/network/fetch.js')
+  const nodes = await startNodes(2)
+  t.teardown(async () => { await stopNodes(nodes) })
+  const [source, reader] = nodes as [TestNode, TestNode]
+  const data = randomBytes(1000)
+  const cid = await source.node.fs.addBytes(data)
+  await connectNodes(reader, source)
+  const engine = bitswapEngine(reader.node.helia)
+  if (engine == null) throw new Error('no bitswap')
+  await waitFor(() => engine.wantList.peers.size > 0)
+  // a 0 ms timer started when the want is queued fires after a setImmediate, before a
+  // setTimeout(0) queued after it (Helia's debounce, even at 0 ms)
+  let timerFired: boolean | undefined
+  const debounced = engine.wantList.sendMessagesDebounced.bind(engine.wantList)
+  engine.wantList.sendMessagesDebounced = async () => {
+    if (timerFired === undefined) {
+      timerFired = false
+      setTimeout(() => { timerFired = true }, 0)
+    }
+    await debounced()
+  }
+  const network = engine.network as unknown as { sendMessage: (peer: unknown, message: { wantlist?: Map<string, unknown> }, ...rest: unknown[]) => Promise<void> }
+  const send = network.sendMessage
+  let firedAtSend: boolean | undefined
+  network.sendMessage = async (peer, message, ...rest) => {
+    if ((message.wantlist?.size ?? 0) > 0) firedAtSend ??= timerFired
+    await send(peer, message, ...rest)
+  }
+  t.true((await catBytes(reader, cid)).equals(data))
+  t.is(firedAtSend, false, 'the wantlist went out before the timer')
+})
