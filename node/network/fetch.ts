@@ -14,10 +14,18 @@ interface BitswapInternals {
   bitswap: {
     wantList: EventTarget & {
       /** Per connected peer (a PeerMap), the wants already sent to it. */
-      peers: { values(): Iterable<Set<string>> }
+      peers: { values(): Iterable<Set<string>>, keys(): Iterable<{ toString(): string }>, size: number }
       sendMessagesDebounced(): Promise<void>
+      /** Sends each connected peer the wants it has not had yet (what the debounced call runs). */
+      sendMessages?: () => Promise<void>
+      /** Set while a send runs: the next one waits for it. */
+      sendingMessages?: { promise: Promise<void> }
     }
-    network: { sendMessage: (peer: { toString(): string }, message: { blocks: Map<string, { data: Uint8Array }> }, ...rest: unknown[]) => Promise<void> }
+    network: {
+      sendMessage: (peer: { toString(): string }, message: { blocks: Map<string, { data: Uint8Array }> }, ...rest: unknown[]) => Promise<void>
+      /** Started by every want, beside sending the wantlist: a routing provider search that dials what it finds. */
+      findAndConnect: (cid: CID, options?: { signal?: AbortSignal, providers?: unknown[] }) => Promise<void>
+    }
     getWantlist(): Array<{ cid: CID }>
     /** What bitswap serves other peers from; each peer's ledger takes it when the peer first writes. */
     peerWantLists: {
@@ -106,6 +114,8 @@ export function fetchMixin (options: FetchOptions): { name: string, start: (heli
       if (engine != null) {
         refuseToServeBlocked(engine, options.denylist)
         resendWhenAskedAgain(engine)
+        searchOnceConnectedPeersMiss(engine)
+        sendWantsNextTurn(engine)
       }
       for (const broker of blockBrokers(helia)) {
         if ((broker as { cairnLimited?: boolean }).cairnLimited === true) continue
@@ -168,6 +178,85 @@ function resendWhenAskedAgain (engine: BitswapInternals['bitswap']): void {
     lists.ledgerMap.get(peer)?.removeExpiredWants?.()
     receive(peer, message)
   }
+}
+
+/**
+ * Sends wantlist changes on the event loop's next turn (setImmediate) instead of on a
+ * timer: with bitswap's `sendWantlistDebounce` at 0 (online-node.ts) Helia's setTimeout
+ * still waits Node's minimum of 1 ms, about an eighth of a small block's whole fetch
+ * from a connected peer. Wants made in the same turn still share one message, and, as
+ * in Helia, a send waits for the one under way.
+ */
+function sendWantsNextTurn (engine: BitswapInternals['bitswap']): void {
+  const wantList = engine.wantList
+  const send = wantList.sendMessages?.bind(wantList)
+  if (send == null) {
+    process.emitWarning('@helia/bitswap internals changed: wants wait for a timer before they are sent')
+    return
+  }
+  let queued = false
+  wantList.sendMessagesDebounced = async () => {
+    await wantList.sendingMessages?.promise
+    if (queued) return
+    queued = true
+    setImmediate(() => {
+      queued = false
+      send().catch(() => {})
+    })
+  }
+}
+
+/** The longest a want waits for its connected peers before the provider search starts (Kubo's `ProviderSearchDelay`). */
+const providerSearchDelay = 1_000
+
+/**
+ * Starts Helia's provider search for a want only once the connected peers cannot send
+ * the block: when each of them has answered DONT_HAVE, or after {@link providerSearchDelay}
+ * without the block, as Kubo's bitswap does. Helia starts it with the want itself, so a
+ * block that a connected peer sends within milliseconds also cost a DHT query (a stream
+ * to each of the closest peers, answered from their provider stores) competing with the
+ * bitswap exchange on both sides. With no connected bitswap peer, or providers given,
+ * the search starts at once; it never starts once the block has arrived (the want's
+ * signal aborts).
+ */
+function searchOnceConnectedPeersMiss (engine: BitswapInternals['bitswap']): void {
+  const network = engine.network
+  if (typeof network.findAndConnect !== 'function') {
+    process.emitWarning('@helia/bitswap internals changed: provider searches start with every want')
+    return
+  }
+  const findAndConnect = network.findAndConnect.bind(network)
+  network.findAndConnect = async (cid, opts) => {
+    if (engine.wantList.peers.size > 0 && opts?.providers == null) {
+      await connectedPeersMiss(engine, cid, opts?.signal)
+      if (opts?.signal?.aborted === true) return
+    }
+    await findAndConnect(cid, opts)
+  }
+}
+
+/** Resolves when every connected bitswap peer has said DONT_HAVE for `cid`, after the delay, or on abort. */
+async function connectedPeersMiss (engine: BitswapInternals['bitswap'], cid: CID, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted === true) return
+  const wantList = engine.wantList
+  const missing = new Set<string>()
+  await new Promise<void>(resolve => {
+    const done = (): void => {
+      clearTimeout(timer)
+      wantList.removeEventListener('presence', onPresence)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    const onPresence = (evt: Event): void => {
+      const p = (evt as CustomEvent<{ sender: { toString(): string }, cid: CID, has: boolean }>).detail
+      if (p.has || Buffer.compare(p.cid.multihash.bytes, cid.multihash.bytes) !== 0) return
+      missing.add(p.sender.toString())
+      if ([...wantList.peers.keys()].every(peer => missing.has(peer.toString()))) done()
+    }
+    const timer = setTimeout(done, providerSearchDelay)
+    wantList.addEventListener('presence', onPresence)
+    signal?.addEventListener('abort', done, { once: true })
+  })
 }
 
 /** Forgets what was sent to whom, so the next wantlist message carries every want again. */

@@ -7,6 +7,7 @@ import { fetchMixin } from './fetch.js'
 import { gatewayRouter } from './gateway-router.js'
 import { libp2pOptions } from './libp2p-options.js'
 import { NetworkServices } from './services.js'
+import { coalesceProtocolMerges } from './peer-store-merges.js'
 import { readSwarmKey } from './swarm-key.js'
 import type { Repo } from '../repo/repo.js'
 import type { Helia } from '@helia/interface'
@@ -42,7 +43,13 @@ export async function createOnlineNode (repo: Repo, options: OnlineNodeOptions =
       import('@helia/bitswap'),
       libp2pOptions(config, { privateKey: loadPrivateKey(config.Identity), swarmKey, agentVersion })
     ])
-    const online = withBitswap(withLibp2pLight(helia, opts))
+    const online = withBitswap(withLibp2pLight(helia, opts), {
+      // Helia holds every wantlist change back 10 ms to batch wants made close together;
+      // a gateway request for one small block waited that long before asking anyone.
+      // Wants made in the same turn of the event loop (an exporter's parallel reads)
+      // still go out in one message, on the next timer tick
+      sendWantlistDebounce: 0
+    })
     const http = config.HTTPRetrieval
     if (http.Enabled && http.Gateways.length > 0) {
       const { trustlessGateway } = await import('@helia/block-brokers')
@@ -52,6 +59,8 @@ export async function createOnlineNode (repo: Repo, options: OnlineNodeOptions =
         allowInsecure: http.Gateways.some(url => url.startsWith('http:'))
       }))
     }
+    // libp2p rewrites a peer's stored record each time a stream to or from it opens
+    online.addMixin({ name: 'cairn-peer-store', start: async (started: Helia) => { coalesceProtocolMerges((started as Helia & { libp2p: Libp2p }).libp2p) } })
     online.addMixin(fetchMixin({ timeout: services.options.fetchTimeout, timeoutText: config.Fetch.Timeout, ledger: services.ledger, denylist }))
     return online
   }

@@ -205,3 +205,74 @@ test('a wantlist message lost on the way is sent again and the block still arriv
   t.is(dropped(), 1)
   t.log(`block arrived ${Date.now() - started} ms after its wantlist message was lost`)
 })
+
+test('wants go out without Helia\'s wantlist debounce (it held every want back 10 ms)', async t => {
+  const { bitswapEngine } = await import('../../node/network/fetch.js')
+  const nodes = await startNodes(1)
+  t.teardown(async () => { await stopNodes(nodes) })
+  const wantList = bitswapEngine((nodes[0] as TestNode).node.helia)?.wantList as unknown as { sendWantlistDebounce?: number }
+  t.is(wantList.sendWantlistDebounce, 0)
+})
+
+test('a want sent to a connected peer starts no provider search while that peer has not answered', async t => {
+  const { bitswapEngine } = await import('../../node/network/fetch.js')
+  const nodes = await startNodes(2)
+  t.teardown(async () => { await stopNodes(nodes) })
+  const [source, reader] = nodes as [TestNode, TestNode]
+  const data = randomBytes(1000)
+  const cid = await source.node.fs.addBytes(data)
+  await connectNodes(reader, source)
+  await waitFor(() => (bitswapEngine(reader.node.helia)?.wantList.peers.size ?? 0) > 0)
+  // the source holds the wants it receives until released
+  const lists = bitswapEngine(source.node.helia)?.peerWantLists as { receiveMessage: (...args: unknown[]) => void }
+  const receive = lists.receiveMessage
+  const held: unknown[][] = []
+  lists.receiveMessage = (...args) => { held.push(args) }
+  const routing = reader.node.helia.routing
+  const findProviders = routing.findProviders.bind(routing)
+  const searched: string[] = []
+  routing.findProviders = (key, options) => { searched.push(key.toString()); return findProviders(key, options) }
+  const started = Date.now()
+  const fetched = catBytes(reader, cid)
+  await waitFor(() => held.length > 0, 10_000, 5)
+  const elapsed = Date.now() - started
+  // Helia searched at once, beside the want; now the search waits up to 1 s for the peer
+  if (elapsed < 500) t.false(searched.includes(cid.toString()), 'no provider search yet')
+  else t.log(`the want took ${elapsed} ms to arrive: too slow to tell a waiting search from a late one`)
+  lists.receiveMessage = receive
+  for (const args of held) receive.apply(lists, args)
+  t.true((await fetched).equals(data))
+})
+
+test('a want is sent on the event loop\'s next turn, before a timer set as it was made', async t => {
+  const { bitswapEngine } = await import('../../node/network/fetch.js')
+  const nodes = await startNodes(2)
+  t.teardown(async () => { await stopNodes(nodes) })
+  const [source, reader] = nodes as [TestNode, TestNode]
+  const data = randomBytes(1000)
+  const cid = await source.node.fs.addBytes(data)
+  await connectNodes(reader, source)
+  const engine = bitswapEngine(reader.node.helia)
+  if (engine == null) throw new Error('no bitswap')
+  await waitFor(() => engine.wantList.peers.size > 0)
+  // a 0 ms timer started when the want is queued fires after a setImmediate, before a
+  // setTimeout(0) queued after it (Helia's debounce, even at 0 ms)
+  let timerFired: boolean | undefined
+  const debounced = engine.wantList.sendMessagesDebounced.bind(engine.wantList)
+  engine.wantList.sendMessagesDebounced = async () => {
+    if (timerFired === undefined) {
+      timerFired = false
+      setTimeout(() => { timerFired = true }, 0)
+    }
+    await debounced()
+  }
+  const network = engine.network as unknown as { sendMessage: (peer: unknown, message: { wantlist?: Map<string, unknown> }, ...rest: unknown[]) => Promise<void> }
+  const send = network.sendMessage
+  let firedAtSend: boolean | undefined
+  network.sendMessage = async (peer, message, ...rest) => {
+    if ((message.wantlist?.size ?? 0) > 0) firedAtSend ??= timerFired
+    await send(peer, message, ...rest)
+  }
+  t.true((await catBytes(reader, cid)).equals(data))
+  t.is(firedAtSend, false, 'the wantlist went out before the timer')
+})
