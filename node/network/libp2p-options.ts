@@ -5,6 +5,9 @@ import type { PrivateKey } from '@libp2p/interface'
 /** The Kademlia protocol of the public IPFS DHT (Kubo's). */
 export const dhtProtocol = '/ipfs/kad/1.0.0'
 
+/** The most unread bytes one stream may hold: yamux's largest stream window (16 MiB). */
+const maxStreamReadBuffer = 16 * 1024 * 1024
+
 /** What the libp2p composition needs besides the config. */
 export interface Libp2pParts {
   privateKey: PrivateKey
@@ -96,9 +99,18 @@ export async function libp2pOptions (config: Config, parts: Libp2pParts): Promis
     },
     transports: [tcp(), webSockets()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    // a stream's unread bytes may reach yamux's largest window: bitswap attaches its reader
+    // only after closing its own end, and a busy node (provider records arriving) let one
+    // 4 MiB block message pass yamux's default 4 MiB, which reset the stream and lost the
+    // blocks in it until the wants were re-sent, ~10 s later
+    streamMuxers: [yamux({ streamOptions: { maxReadBufferLength: maxStreamReadBuffer } })],
     peerDiscovery,
     connectionManager: { maxConnections: Math.max(config.Swarm.ConnMgr.HighWater, 1) },
+    // libp2p pings every connection each 10 s with a timeout adapted to past round trips
+    // and closed the connection when a ping missed it: behind megabytes of blocks (and DHT
+    // provide traffic) a ping waits its turn, so a busy transfer cut its own connection and
+    // stalled ~10 s while it was re-dialled. A dead TCP connection still ends on its own.
+    connectionMonitor: { abortConnectionOnPingFailure: false },
     nodeInfo: { userAgent: parts.agentVersion },
     services
   }
