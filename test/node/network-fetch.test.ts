@@ -1,4 +1,4 @@
-import test from 'ava'
+import test, { type ExecutionContext } from 'ava'
 import { randomBytes } from 'node:crypto'
 import { cat } from '../../node/commands/cat.js'
 import { routingFindProvs } from '../../node/commands/routing.js'
@@ -214,14 +214,20 @@ test('wants go out without Helia\'s wantlist debounce (it held every want back 1
   t.is(wantList.sendWantlistDebounce, 0)
 })
 
-test('a want sent to a connected peer starts no provider search while that peer has not answered', async t => {
-  const { bitswapEngine } = await import('../../node/network/fetch.js')
+/** Two started nodes, the reader connected to the source, which holds 1000 random bytes. */
+async function connectedPair (t: ExecutionContext): Promise<{ source: TestNode, reader: TestNode, data: Buffer, cid: CID }> {
   const nodes = await startNodes(2)
   t.teardown(async () => { await stopNodes(nodes) })
   const [source, reader] = nodes as [TestNode, TestNode]
   const data = randomBytes(1000)
   const cid = await source.node.fs.addBytes(data)
   await connectNodes(reader, source)
+  return { source, reader, data, cid }
+}
+
+test('a want sent to a connected peer starts no provider search while that peer has not answered', async t => {
+  const { bitswapEngine } = await import('../../node/network/fetch.js')
+  const { source, reader, data, cid } = await connectedPair(t)
   await waitFor(() => (bitswapEngine(reader.node.helia)?.wantList.peers.size ?? 0) > 0)
   // the source holds the wants it receives until released
   const lists = bitswapEngine(source.node.helia)?.peerWantLists as { receiveMessage: (...args: unknown[]) => void }
@@ -246,12 +252,7 @@ test('a want sent to a connected peer starts no provider search while that peer 
 
 test('a want is sent on the event loop\'s next turn, before a timer set as it was made', async t => {
   const { bitswapEngine } = await import('../../node/network/fetch.js')
-  const nodes = await startNodes(2)
-  t.teardown(async () => { await stopNodes(nodes) })
-  const [source, reader] = nodes as [TestNode, TestNode]
-  const data = randomBytes(1000)
-  const cid = await source.node.fs.addBytes(data)
-  await connectNodes(reader, source)
+  const { source, reader, data, cid } = await connectedPair(t)
   const engine = bitswapEngine(reader.node.helia)
   if (engine == null) throw new Error('no bitswap')
   await waitFor(() => engine.wantList.peers.size > 0)
