@@ -252,7 +252,7 @@ test('a want sent to a connected peer starts no provider search while that peer 
 
 test('a want is sent on the event loop\'s next turn, before a timer set as it was made', async t => {
   const { bitswapEngine } = await import('../../node/network/fetch.js')
-  const { source, reader, data, cid } = await connectedPair(t)
+  const { reader, data, cid } = await connectedPair(t)
   const engine = bitswapEngine(reader.node.helia)
   if (engine == null) throw new Error('no bitswap')
   await waitFor(() => engine.wantList.peers.size > 0)
