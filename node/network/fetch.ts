@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events'
 import { NoProvidersError, TimeoutError } from '../errors.js'
-import { ProviderAbsence } from './no-providers.js'
+import { ProviderAbsence, sameMultihash } from './no-providers.js'
 import { ProviderSearch } from './provider-search.js'
 import type { BitswapLedger } from './bitswap-ledger.js'
 import type { Denylist } from '../denylist/index.js'
@@ -249,7 +249,7 @@ async function connectedPeersMiss (engine: BitswapInternals['bitswap'], cid: CID
     }
     const onPresence = (evt: Event): void => {
       const p = (evt as CustomEvent<{ sender: { toString(): string }, cid: CID, has: boolean }>).detail
-      if (p.has || Buffer.compare(p.cid.multihash.bytes, cid.multihash.bytes) !== 0) return
+      if (p.has || !sameMultihash(p.cid, cid)) return
       missing.add(p.sender.toString())
       if ([...wantList.peers.keys()].every(peer => missing.has(peer.toString()))) done()
     }

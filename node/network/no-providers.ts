@@ -201,6 +201,7 @@ async function sleep (ms: number, signal: AbortSignal): Promise<void> {
   })
 }
 
-function sameMultihash (a: CID, b: CID): boolean {
+/** True when two CIDs name the same bytes (the same multihash, whatever the version or codec). */
+export function sameMultihash (a: CID, b: CID): boolean {
   return Buffer.from(a.multihash.bytes).equals(b.multihash.bytes)
 }

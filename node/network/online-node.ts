@@ -46,8 +46,8 @@ export async function createOnlineNode (repo: Repo, options: OnlineNodeOptions =
     const online = withBitswap(withLibp2pLight(helia, opts), {
       // Helia holds every wantlist change back 10 ms to batch wants made close together;
       // a gateway request for one small block waited that long before asking anyone.
-      // Wants made in the same turn of the event loop (an exporter's parallel reads)
-      // still go out in one message, on the next timer tick
+      // fetch.ts (sendWantsNextTurn) sends them on the event loop's next turn instead, wants
+      // made in the same turn in one message; 0 here is what remains if that hook cannot attach
       sendWantlistDebounce: 0
     })
     const http = config.HTTPRetrieval
