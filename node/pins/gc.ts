@@ -1,8 +1,9 @@
-import { rm, stat } from 'node:fs/promises'
-import { blockCid, blockFiles, tempFiles } from '../repo/block-files.js'
+import { stat, unlink } from 'node:fs/promises'
+import { blockCid, blockEntries, concurrently, tempFiles } from '../repo/block-files.js'
 import { pinnedBlockKeys } from './pins.js'
 import type { CairnNode } from '../node.js'
 import type { CID } from 'multiformats/cid'
+import type { MultihashDigest } from 'multiformats/hashes/interface'
 
 /** What GC removed: a block, or the temp file of a block write that never finished. */
 export type GcRemoval =
@@ -10,6 +11,19 @@ export type GcRemoval =
   | { kind: 'temp', path: string, size: number }
 
 interface Lockable { lock?: { writeLock(): Promise<() => void> } }
+
+/** Removes a file and says how big it was; undefined when it was already gone. */
+async function remove (path: string): Promise<number | undefined> {
+  const info = await stat(path).catch(() => undefined)
+  if (info == null) return undefined
+  try {
+    await unlink(path)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw err
+  }
+  return info.size
+}
 
 /**
  * Deletes every block no pin keeps, and the temp files of interrupted writes. Blocks kept
@@ -24,16 +38,19 @@ export async function * collectGarbage (node: CairnNode, signal?: AbortSignal): 
   const release = await (node.helia.blockstore as Lockable).lock?.writeLock()
   try {
     const keep = await pinnedBlockKeys(node, signal)
-    for await (const file of blockFiles(node.repo.paths.blocks)) {
-      signal?.throwIfAborted()
-      if (file.multihash == null || keep.has(file.key)) continue
-      await rm(file.path, { force: true })
-      yield { kind: 'block', cid: blockCid(file.multihash), size: file.size }
+    async function * unkept (): AsyncGenerator<{ path: string, multihash: MultihashDigest }> {
+      for await (const entry of blockEntries(node.repo.paths.blocks)) {
+        signal?.throwIfAborted()
+        if (entry.multihash != null && !keep.has(entry.key)) yield { path: entry.path, multihash: entry.multihash }
+      }
     }
+    yield * concurrently(unkept(), async ({ path, multihash }): Promise<GcRemoval | undefined> => {
+      const size = await remove(path)
+      return size !== undefined ? { kind: 'block', cid: blockCid(multihash), size } : undefined
+    })
     for await (const path of tempFiles(node.repo.paths.blocks)) {
-      const size = (await stat(path).catch(() => undefined))?.size ?? 0
-      await rm(path, { force: true })
-      yield { kind: 'temp', path, size }
+      const size = await remove(path)
+      if (size !== undefined) yield { kind: 'temp', path, size }
     }
   } finally {
     release?.()

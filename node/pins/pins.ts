@@ -4,7 +4,7 @@ import { withoutGc } from './gc-lock.js'
 import { nodeBlocks, storeBlocks } from '../blocks.js'
 import { DAG_PB, SHA2_256 } from '../dag/codecs.js'
 import { dagWalker } from '../dag/helia-walker.js'
-import { walkDag, type WalkedBlock } from '../dag/walk.js'
+import { walkDag, type BlockSource, type WalkedBlock } from '../dag/walk.js'
 import type { CairnNode } from '../node.js'
 import type { CID } from 'multiformats/cid'
 
@@ -149,20 +149,29 @@ async function removeStoredPin (node: CairnNode, cid: CID, signal?: AbortSignal)
 }
 
 /**
+ * The local blocks, for tolerant walks that use a raw leaf's CID and not whether it is
+ * on disk (the keep set of GC, the indirect pins): an unread raw leaf counts as present,
+ * which saves one access() per leaf. A missing block that is read is still an error.
+ */
+function linkedBlocks (node: CairnNode): BlockSource {
+  return { ...storeBlocks(node.repo.blockstore), has: async () => true }
+}
+
+/**
  * The keys ({@link blockKey}) of every block a pin keeps: the whole DAG of recursive
  * pins and the root of direct ones. Reads the disk only; a missing or undecodable block
  * is skipped (what is below it cannot be known).
  */
 export async function pinnedBlockKeys (node: CairnNode, signal?: AbortSignal): Promise<Set<string>> {
   const keep = new Set<string>()
-  const local = storeBlocks(node.repo.blockstore)
+  const local = linkedBlocks(node)
   const direct: PinEntry[] = []
   for await (const pin of listPins(node, signal)) {
     if (pin.type === 'direct') {
       direct.push(pin)
       continue
     }
-    await drain(walkDag(local, pin.cid, { seen: keep, tolerant: true, missing: 'skip', readRawLeaves: false, ...signalOption(signal) }))
+    await drain(walkDag(local, pin.cid, { seen: keep, tolerant: true, readRawLeaves: false, ...signalOption(signal) }))
   }
   // after the recursive ones, so that a direct root seen first never stops a recursive walk
   for (const pin of direct) keep.add(blockKey(pin.cid.multihash))
@@ -177,7 +186,7 @@ export async function * indirectPins (node: CairnNode, signal?: AbortSignal): As
   }
   const roots = new Set(recursive.map(p => blockKey(p.cid.multihash)))
   const seen = new Set<string>()
-  const local = storeBlocks(node.repo.blockstore)
+  const local = linkedBlocks(node)
   for (const pin of recursive) {
     for await (const block of walkDag(local, pin.cid, { seen, tolerant: true, readRawLeaves: false, ...signalOption(signal) })) {
       if (block.depth > 0 && !roots.has(blockKey(block.cid.multihash))) yield { cid: block.cid, through: pin.cid }

@@ -1,5 +1,6 @@
 import { opendir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
+import parallel from 'it-parallel'
 import { base32upper } from 'multiformats/bases/base32'
 import { CID } from 'multiformats/cid'
 import * as Digest from 'multiformats/hashes/digest'
@@ -8,14 +9,24 @@ import type { MultihashDigest } from 'multiformats/hashes/interface'
 
 const EXTENSION = '.data'
 
-/** One file under `<repo>/blocks` as blockstore-fs lays them out (`<XY>/<B…XY>.data`). */
-export interface BlockFile {
+/**
+ * File-system calls in flight at once in a pass over the store: they wait on the disk
+ * and libuv's threads (4 by default), so one at a time leaves both mostly idle.
+ */
+export const FS_CONCURRENCY = 16
+
+/** One file under `<repo>/blocks` as blockstore-fs lays them out (`<XY>/<B…XY>.data`), known from its name. */
+export interface BlockEntry {
   /** Absolute path of the file. */
   path: string
   /** The key: the multihash in base32upper, as blockstore-fs names the file. */
   key: string
   /** The multihash the name encodes, or undefined when the name is not one. */
   multihash?: MultihashDigest
+}
+
+/** A {@link BlockEntry} with its size on disk. */
+export interface BlockFile extends BlockEntry {
   size: number
 }
 
@@ -44,20 +55,39 @@ function decodeKey (key: string): MultihashDigest | undefined {
 }
 
 /**
- * Streams every block file under a blockstore-fs folder, with its size, without loading
- * the listing of the whole store at once. Temp files of interrupted writes (steno's
- * `.<name>.tmp`) are not blocks: see {@link tempFiles}.
+ * Streams every block file under a blockstore-fs folder, named but not stat'ed, without
+ * loading the listing of the whole store at once. Temp files of interrupted writes
+ * (steno's `.<name>.tmp`) are not blocks: see {@link tempFiles}.
  */
-export async function * blockFiles (blocksDir: string): AsyncGenerator<BlockFile> {
+export async function * blockEntries (blocksDir: string): AsyncGenerator<BlockEntry> {
   for await (const path of filesUnder(blocksDir)) {
     const name = path.slice(path.lastIndexOf('/') + 1)
     if (!name.endsWith(EXTENSION) || name.startsWith('.')) continue
     const key = name.slice(0, -EXTENSION.length)
-    const info = await stat(path).catch(() => undefined)
-    if (info == null) continue // removed while we were listing
     const multihash = decodeKey(key)
-    yield { path, key, size: info.size, ...(multihash != null ? { multihash } : {}) }
+    yield { path, key, ...(multihash != null ? { multihash } : {}) }
   }
+}
+
+/**
+ * Runs `job` on each item with {@link FS_CONCURRENCY} in flight, yielding the results
+ * that are not undefined as they finish (not in input order).
+ */
+export async function * concurrently<T, R> (items: AsyncIterable<T>, job: (item: T) => Promise<R | undefined>): AsyncGenerator<R> {
+  async function * jobs (): AsyncGenerator<() => Promise<R | undefined>> {
+    for await (const item of items) yield async () => await job(item)
+  }
+  for await (const result of parallel(jobs(), { concurrency: FS_CONCURRENCY })) {
+    if (result !== undefined) yield result
+  }
+}
+
+/** {@link blockEntries} with their sizes, stat'ed {@link FS_CONCURRENCY} at a time (so not in listing order). */
+export async function * blockFiles (blocksDir: string): AsyncGenerator<BlockFile> {
+  yield * concurrently(blockEntries(blocksDir), async entry => {
+    const info = await stat(entry.path).catch(() => undefined)
+    return info != null ? { ...entry, size: info.size } : undefined // undefined: removed while we were listing
+  })
 }
 
 /** Temp files left by block writes that never finished (a killed process). */
@@ -68,8 +98,11 @@ export async function * tempFiles (blocksDir: string): AsyncGenerator<string> {
   }
 }
 
-/** Every regular file under a folder, recursively (nothing when the folder is missing). */
-export async function * filesUnder (dir: string): AsyncGenerator<string> {
+/**
+ * Every regular file under a folder, recursively (nothing when the folder is missing),
+ * leaving out the folder `except` and what is below it.
+ */
+export async function * filesUnder (dir: string, except?: string): AsyncGenerator<string> {
   let handle
   try {
     handle = await opendir(dir)
@@ -79,7 +112,8 @@ export async function * filesUnder (dir: string): AsyncGenerator<string> {
   }
   for await (const entry of handle) {
     const path = join(dir, entry.name)
-    if (entry.isDirectory()) yield * filesUnder(path)
-    else if (entry.isFile()) yield path
+    if (entry.isDirectory()) {
+      if (path !== except) yield * filesUnder(path, except)
+    } else if (entry.isFile()) yield path
   }
 }

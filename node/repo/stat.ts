@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises'
-import { blockFiles, filesUnder } from './block-files.js'
+import { blockFiles, concurrently, filesUnder } from './block-files.js'
 import type { Repo } from './repo.js'
 
 /** The repo format version shown by `repo stat` (Kubo shows `fs-repo@<n>`). */
@@ -36,9 +36,9 @@ export async function repoStat (repo: Repo): Promise<RepoStat> {
     blockBytes += file.size
   }
   let otherBytes = 0
-  for await (const path of filesUnder(repo.paths.root)) {
-    if (path.startsWith(repo.paths.blocks + '/') && path.endsWith('.data')) continue
-    otherBytes += (await stat(path).catch(() => undefined))?.size ?? 0
+  // temp files in blocks/ are not counted: they are not blocks, and GC removes them
+  for await (const size of concurrently(filesUnder(repo.paths.root, repo.paths.blocks), async path => (await stat(path).catch(() => undefined))?.size)) {
+    otherBytes += size
   }
   return {
     NumObjects: objects,

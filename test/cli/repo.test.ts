@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path'
 import { CID } from 'multiformats/cid'
 import { fixturePath } from '../helpers/fixtures.js'
 import { parseCar } from '../helpers/car.js'
-import { cliText, runCli, tempRepo } from '../helpers/cli.js'
+import { cliText, repoAndFolder, runCli, tempRepo } from '../helpers/cli.js'
 import { blockFilePath, corruptBlockFile } from '../helpers/repo-blocks.js'
 
 const dirCar = fixturePath('path_gateway_unixfs/dir-with-files.car')
@@ -48,6 +48,27 @@ test('repo gc deletes exactly the unpinned blocks, reports each and the bytes fr
   t.deepEqual(Object.keys(json.at(-1) ?? {}).sort(), ['Freed', 'Removed'])
   t.true(json.slice(0, -1).every(v => typeof (v.Key as { '/': string })['/'] === 'string'))
   t.is((await stat(repo)).NumObjects, 1, 'only the direct pin is left')
+})
+
+test('repo gc removes hundreds of unpinned blocks, as many at a time as it can, and no pinned one', async t => {
+  const { repo, dir } = await repoAndFolder(t)
+  // distinct one-block files, pinned and unpinned ones side by side in the store's shard folders
+  const write = async (folder: string, tag: string): Promise<void> => {
+    await mkdir(join(dir, folder))
+    for (let i = 0; i < 150; i++) await writeFile(join(dir, folder, `f${i}`), `${tag} ${i}\n`)
+  }
+  await write('kept', 'pinned')
+  await write('loose', 'unpinned')
+  const kept = lines(await cliText(['add', '-r', '-q', join(dir, 'kept')], { repo })).at(-1) as string
+  const loose = lines(await cliText(['add', '-r', '-q', '--pin=false', join(dir, 'loose')], { repo }))
+  t.is(loose.length, 151)
+
+  const removed = new Set(lines(await cliText(['repo', 'gc'], { repo })).slice(0, -1))
+  t.true(loose.every(cid => removed.has(`removed ${asRaw(cid)}`)), 'every unpinned block is removed')
+  t.is((await stat(repo)).NumObjects, 151, 'the pinned folder and its files are all that is left')
+  const exported = await runCli(['dag', 'export', kept], { repo })
+  t.is(exported.code, 0, 'no block of the pinned DAG is missing')
+  t.is((await parseCar(exported.stdout)).blocks.length, 151)
 })
 
 test('repo gc removes the temp files of block writes that never finished', async t => {
