@@ -108,6 +108,7 @@ async function runCommand (command: Command, writeTree: TreeWriter, args: string
     const paths = given.length > 0 ? given : (stdinIsPiped() ? ['-'] : [])
     if (paths.length === 0) throw new UsageError(`argument "${fileArg.name}" is required`)
     call.inputs = await localInputs(paths, options, command.options.find(o => o.name === 'recursive'))
+    call.independentInputs = true
     call.args = [...args.slice(0, fileAt), ...paths]
   }
 

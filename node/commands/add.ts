@@ -32,7 +32,7 @@ export const add = valuesCommand<AddValue>({
     { name: 'preserve-mtime', type: 'boolean', description: 'store the files\' modification times' },
     { name: 'stdin-name', type: 'string', description: 'name for the data read from stdin' }
   ],
-  async * run ({ node, signal }, { options, inputs }) {
+  async * run ({ node, signal }, { options, inputs, independentInputs }) {
     if (inputs == null) throw new UsageError('nothing to add: give a path, or - for stdin')
     const profile = importProfile(options)
     const onlyHash = options['only-hash'] === true
@@ -49,7 +49,7 @@ export const add = valuesCommand<AddValue>({
     // written until the roots are pinned (an interrupted add leaves no pin)
     const releaseGc = onlyHash ? undefined : await node.gcLock.shared()
     try {
-      const events = importEntries(inputs, blockstore, profile, { signal, progress: options.progress === true })
+      const events = importEntries(inputs, blockstore, profile, { signal, progress: options.progress === true, independentInputs: independentInputs === true })
       for await (const event of events) {
         if (event.type === 'progress') {
           yield event.progress

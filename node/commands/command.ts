@@ -45,6 +45,12 @@ export interface CommandCall {
   args: string[]
   options: Options
   inputs?: AsyncIterable<InputEntry>
+  /**
+   * True when each input's content can be read without reading the ones before it
+   * (local files), so several can be read at once. Not so for a multipart upload: its
+   * next part arrives only after this one's bytes are read.
+   */
+  independentInputs?: boolean
 }
 
 interface CommandBase {

@@ -78,6 +78,18 @@ export interface AddPinOptions {
 }
 
 /**
+ * The local blocks, for walks that use a raw leaf's CID and not whether it is on disk:
+ * the keep set of GC and the indirect pins (a missing leaf has no file to keep and is
+ * listed all the same), and Helia's pin counting, which runs once the blocks are known to
+ * be local (just written by `add`, or made local by `addPin`'s own walk). An unread raw
+ * leaf counts as present, which saves one access() per leaf; a missing block that is read
+ * is still an error.
+ */
+function linkedBlocks (node: CairnNode): BlockSource {
+  return { ...storeBlocks(node.repo.blockstore), has: async () => true }
+}
+
+/**
  * Pins a CID. Every block the pin covers is made local first (offline: must already be
  * local), so a failure leaves no pin and no half-counted blocks behind. A direct pin is
  * upgraded to a recursive one; a direct pin on a recursively pinned CID is refused. With
@@ -120,7 +132,7 @@ async function addPinNow (node: CairnNode, cid: CID, options: AddPinOptions): Pr
     depth,
     metadata: pinMetadata(cid, name),
     ...signalOption(options.signal),
-    walker: dagWalker(storeBlocks(node.repo.blockstore)),
+    walker: dagWalker(linkedBlocks(node)),
     offline: !node.online
   } as Parameters<CairnNode['helia']['pins']['add']>[1]))
   await node.repo.datastore.sync()
@@ -140,21 +152,12 @@ export async function removePin (node: CairnNode, cid: CID, signal?: AbortSignal
 
 async function removeStoredPin (node: CairnNode, cid: CID, signal?: AbortSignal): Promise<void> {
   try {
-    await drain(node.helia.pins.rm(cid, { ...signalOption(signal), walker: dagWalker(storeBlocks(node.repo.blockstore)), offline: !node.online } as Parameters<CairnNode['helia']['pins']['rm']>[1]))
+    await drain(node.helia.pins.rm(cid, { ...signalOption(signal), walker: dagWalker(linkedBlocks(node)), offline: !node.online } as Parameters<CairnNode['helia']['pins']['rm']>[1]))
   } catch (err) {
     // Helia deletes the pin record first, then walks the DAG to update its block counts;
     // a block missing on that walk leaves the pin removed, which is what was asked
     if (await pinOf(node, cid, signal) != null) throw err
   }
-}
-
-/**
- * The local blocks, for tolerant walks that use a raw leaf's CID and not whether it is
- * on disk (the keep set of GC, the indirect pins): an unread raw leaf counts as present,
- * which saves one access() per leaf. A missing block that is read is still an error.
- */
-function linkedBlocks (node: CairnNode): BlockSource {
-  return { ...storeBlocks(node.repo.blockstore), has: async () => true }
 }
 
 /**

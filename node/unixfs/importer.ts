@@ -32,13 +32,26 @@ export interface ImportEntriesOptions {
   signal?: AbortSignal
   /** Yield progress events while file bytes are read. */
   progress?: boolean
+  /** The inputs' contents can be read in any order (see `CommandCall.independentInputs`): several files are imported at once. */
+  independentInputs?: boolean
 }
 
 /** Progress is reported at most once per this many bytes (and at the end of each file). */
 const progressStep = 1024 * 1024
 
-/** Translates an import profile into ipfs-unixfs-importer options. */
-export function importerOptions (profile: ImportProfile): ImporterOptions {
+/**
+ * Files imported at once from independent inputs: each small file is a dozen file-system
+ * calls in a row, so one at a time leaves the disk and libuv's threads idle between them
+ * (10,000 files of 100–1000 B: 8 at once took 0.83 × the time of 1, 32 at once 0.94 × that
+ * of 8). Big files take turns (cli/inputs.ts), so this does not multiply memory.
+ */
+const CONCURRENT_FILES = 32
+
+/**
+ * Translates an import profile into ipfs-unixfs-importer options; `concurrentFiles`
+ * files at once (1 unless the inputs are independent).
+ */
+export function importerOptions (profile: ImportProfile, concurrentFiles = 1): ImporterOptions {
   const chunker = profile.chunker.type === 'fixed'
     ? fixedSize({ chunkSize: profile.chunker.size })
     : rabin({ minChunkSize: profile.chunker.min, avgChunkSize: profile.chunker.avg, maxChunkSize: profile.chunker.max })
@@ -59,10 +72,10 @@ export function importerOptions (profile: ImportProfile): ImporterOptions {
     // a few 1 MiB blocks in flight keep the disk busy; more only raises peak memory
     blockWriteConcurrency: 4,
     wrapWithDirectory: profile.wrapWithDirectory,
-    // one file at a time: the importer otherwise pulls 50 entries before reading any
-    // content, which deadlocks on a sequential source (an RPC multipart upload, where the
-    // next part only arrives once this one's bytes are read)
-    fileImportConcurrency: 1
+    // one file at a time unless the inputs are independent: the importer pulls this many
+    // entries before reading any content, which deadlocks on a sequential source (an RPC
+    // multipart upload, where the next part only arrives once this one's bytes are read)
+    fileImportConcurrency: concurrentFiles
   }
 }
 
@@ -123,7 +136,7 @@ export async function * importEntries (inputs: AsyncIterable<InputEntry>, blocks
   const report = options.progress === true ? (progress: AddProgress) => { events.push({ type: 'progress', progress }) } : undefined
   const wrap = profile.wrapWithDirectory
   const pump = (async () => {
-    for await (const result of importer(candidates(inputs, profile, report, signal), blockstore, importerOptions(profile))) {
+    for await (const result of importer(candidates(inputs, profile, report, signal), blockstore, importerOptions(profile, options.independentInputs === true ? CONCURRENT_FILES : 1))) {
       const hash = result.cid.toString()
       const path = result.path ?? ''
       events.push({
