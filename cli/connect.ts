@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises'
+import { createConnection } from 'node:net'
 import { authorizationHeaderFor } from '../config/auth-secret.js'
 import { httpUrlOf, parseTcpMultiaddr } from '../config/tcp-address.js'
 import { RepoLockedError, UsageError } from '../node/errors.js'
-import { isLockHeld } from '../node/repo/lock.js'
+import { lockHolderAlive } from '../node/repo/lock.js'
 import { repoPaths } from '../node/repo/paths.js'
 import { openRpcTransport, type RpcEndpoint } from './rpc-transport.js'
 import type { Transport } from './transport.js'
@@ -13,18 +14,18 @@ export const apiAuthEnv = 'CAIRN_API_AUTH'
 /**
  * The transport for a CLI call: the repo opened in this process when its lock is free,
  * else, when the process holding the lock is a daemon (its `<repo>/api` file exists),
- * that daemon's RPC API; else the ERR_REPO_LOCKED naming the holder. The OS lock is the
- * only proof that someone holds the repo: an `api` file is trusted only while it is held
- * (opening the repo removes a stale one). `apiAuth` (the `--api-auth` flag) overrides
+ * that daemon's RPC API; else the ERR_REPO_LOCKED naming the holder. An `api` file is
+ * trusted only while the pid in the lock file is alive ({@link lockHolderAlive}); opening
+ * the repo removes a stale one. `apiAuth` (the `--api-auth` flag) overrides
  * `CAIRN_API_AUTH`.
  */
 export async function connect (root: string, apiAuth?: string): Promise<Transport> {
   const env = apiAuth != null ? { ...process.env, [apiAuthEnv]: apiAuth } : process.env
   // a daemon holding the lock is asked first: that spares loading the whole node (Helia,
   // the repo's stores), which the local transport needs
-  if (await isLockHeld(repoPaths(root).lock)) {
+  if (await lockHolderAlive(repoPaths(root).lock)) {
     const endpoint = await daemonEndpoint(root, env)
-    if (endpoint != null) return openRpcTransport(endpoint)
+    if (endpoint != null && await listening(endpoint.url)) return openRpcTransport(endpoint)
   }
   const { openLocalTransport } = await import('./local-transport.js')
   try {
@@ -36,6 +37,19 @@ export async function connect (root: string, apiAuth?: string): Promise<Transpor
     if (endpoint == null) throw err
     return openRpcTransport(endpoint)
   }
+}
+
+/**
+ * True when something accepts connections at `url`: a stale `api` file (its daemon
+ * crashed, and its pid now names another process) names a port nobody listens on.
+ */
+async function listening (url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url)
+  return await new Promise(resolve => {
+    const socket = createConnection({ host: hostname.replace(/^\[|\]$/g, ''), port: Number(port) })
+    socket.once('connect', () => { socket.destroy(); resolve(true) })
+    socket.once('error', () => { resolve(false) })
+  })
 }
 
 /**

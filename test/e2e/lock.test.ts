@@ -2,6 +2,7 @@ import test from 'ava'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { readFile, writeFile } from 'node:fs/promises'
+import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -61,7 +62,7 @@ test('a lock left by a dead process is taken over', async t => {
   await t.throwsAsync(readFile(join(repo, 'repo.lock')), { code: 'ENOENT' })
 })
 
-test('a lock file naming a live process that does not hold the lock (pid 1, or our own pid) never blocks', async t => {
+test('a lock file naming a live process that does not hold the lock (pid 1, or our own pid) never blocks, even beside a stale api file', async t => {
   const { repo, cleanup } = await tempRepo()
   t.teardown(cleanup)
   for (const pid of [1, process.pid]) {
@@ -69,6 +70,17 @@ test('a lock file naming a live process that does not hold the lock (pid 1, or o
     const result = await runCli(['pin', 'ls'], { repo })
     t.is(result.code, 0, `pid ${pid}: ${result.stderr}`)
   }
+  // and with the `api` file of a daemon that crashed: nothing listens on its port
+  const closed = createServer()
+  await new Promise<void>(resolve => closed.listen(0, '127.0.0.1', resolve))
+  const port = (closed.address() as AddressInfo).port
+  await new Promise(resolve => closed.close(resolve))
+  await writeFile(join(repo, 'repo.lock'), '1\n')
+  await writeFile(join(repo, 'api'), `/ip4/127.0.0.1/tcp/${port}\n`)
+  const stale = await runCli(['pin', 'ls'], { repo })
+  t.is(stale.code, 0, `a stale api file: ${stale.stderr}`)
+  await t.throwsAsync(readFile(join(repo, 'api')), { code: 'ENOENT' }, 'opening the repo removed it')
+
   await writeFile(join(repo, 'repo.lock'), '1\n')
   const { acquireLock } = await import('../../node/repo/lock.js')
   const held = await acquireLock(join(repo, 'repo.lock'))
