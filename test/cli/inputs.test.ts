@@ -1,4 +1,4 @@
-import test from 'ava'
+import test, { type ExecutionContext } from 'ava'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -14,6 +14,18 @@ async function entriesOf (path: string): Promise<Map<string, InputEntry>> {
   return entries
 }
 
+/** The inputs of a folder `tree` with a.bin and b.bin of 3 MiB each, and `more` small files. */
+async function bigFilesTree (t: ExecutionContext, more: Record<string, string> = {}): Promise<Map<string, InputEntry>> {
+  const dir = await tempDir()
+  t.teardown(dir.cleanup)
+  const root = join(dir.path, 'tree')
+  await mkdir(root)
+  await writeFile(join(root, 'a.bin'), Buffer.alloc(3 * MiB, 1))
+  await writeFile(join(root, 'b.bin'), Buffer.alloc(3 * MiB, 2))
+  for (const [name, text] of Object.entries(more)) await writeFile(join(root, name), text)
+  return await entriesOf(root)
+}
+
 async function drain (iterator: AsyncIterator<Uint8Array>): Promise<number> {
   let bytes = 0
   for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) bytes += next.value.byteLength
@@ -27,14 +39,7 @@ const contentOf = (entries: Map<string, InputEntry>, path: string): AsyncIterato
 }
 
 test('files over 1 MiB are read one after another, in the order their reads start; small ones at once', async t => {
-  const dir = await tempDir()
-  t.teardown(dir.cleanup)
-  const root = join(dir.path, 'tree')
-  await mkdir(root)
-  await writeFile(join(root, 'a.bin'), Buffer.alloc(3 * MiB, 1))
-  await writeFile(join(root, 'b.bin'), Buffer.alloc(3 * MiB, 2))
-  await writeFile(join(root, 'small.txt'), 'small\n')
-  const entries = await entriesOf(root)
+  const entries = await bigFilesTree(t, { 'small.txt': 'small\n' })
 
   const b = contentOf(entries, 'tree/b.bin')
   const firstOfB = await b.next()
@@ -53,13 +58,7 @@ test('files over 1 MiB are read one after another, in the order their reads star
 })
 
 test('a big read left early hands the turn on', async t => {
-  const dir = await tempDir()
-  t.teardown(dir.cleanup)
-  const root = join(dir.path, 'tree')
-  await mkdir(root)
-  await writeFile(join(root, 'a.bin'), Buffer.alloc(3 * MiB, 1))
-  await writeFile(join(root, 'b.bin'), Buffer.alloc(3 * MiB, 2))
-  const entries = await entriesOf(root)
+  const entries = await bigFilesTree(t)
 
   const a = contentOf(entries, 'tree/a.bin')
   await a.next()
