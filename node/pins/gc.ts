@@ -1,5 +1,5 @@
-import { stat, unlink } from 'node:fs/promises'
-import { blockCid, blockEntries, concurrently, tempFiles } from '../repo/block-files.js'
+import { unlink } from 'node:fs/promises'
+import { blockCid, blockEntries, concurrently, fileSize, tempFiles } from '../repo/block-files.js'
 import { pinnedBlockKeys } from './pins.js'
 import type { CairnNode } from '../node.js'
 import type { CID } from 'multiformats/cid'
@@ -14,15 +14,15 @@ interface Lockable { lock?: { writeLock(): Promise<() => void> } }
 
 /** Removes a file and says how big it was; undefined when it was already gone. */
 async function remove (path: string): Promise<number | undefined> {
-  const info = await stat(path).catch(() => undefined)
-  if (info == null) return undefined
+  const size = await fileSize(path)
+  if (size === undefined) return undefined
   try {
     await unlink(path)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw err
   }
-  return info.size
+  return size
 }
 
 /**

@@ -13,7 +13,7 @@ const EXTENSION = '.data'
  * File-system calls in flight at once in a pass over the store: they wait on the disk
  * and libuv's threads (4 by default), so one at a time leaves both mostly idle.
  */
-export const FS_CONCURRENCY = 16
+const FS_CONCURRENCY = 16
 
 /** One file under `<repo>/blocks` as blockstore-fs lays them out (`<XY>/<B…XY>.data`), known from its name. */
 export interface BlockEntry {
@@ -82,11 +82,16 @@ export async function * concurrently<T, R> (items: AsyncIterable<T>, job: (item:
   }
 }
 
+/** The size of a file, or undefined when it is gone (removed while a pass was listing it). */
+export async function fileSize (path: string): Promise<number | undefined> {
+  return (await stat(path).catch(() => undefined))?.size
+}
+
 /** {@link blockEntries} with their sizes, stat'ed {@link FS_CONCURRENCY} at a time (so not in listing order). */
 export async function * blockFiles (blocksDir: string): AsyncGenerator<BlockFile> {
   yield * concurrently(blockEntries(blocksDir), async entry => {
-    const info = await stat(entry.path).catch(() => undefined)
-    return info != null ? { ...entry, size: info.size } : undefined // undefined: removed while we were listing
+    const size = await fileSize(entry.path)
+    return size !== undefined ? { ...entry, size } : undefined
   })
 }
 

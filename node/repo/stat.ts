@@ -1,5 +1,4 @@
-import { stat } from 'node:fs/promises'
-import { blockFiles, concurrently, filesUnder } from './block-files.js'
+import { blockFiles, concurrently, fileSize, filesUnder } from './block-files.js'
 import type { Repo } from './repo.js'
 
 /** The repo format version shown by `repo stat` (Kubo shows `fs-repo@<n>`). */
@@ -37,7 +36,7 @@ export async function repoStat (repo: Repo): Promise<RepoStat> {
   }
   let otherBytes = 0
   // temp files in blocks/ are not counted: they are not blocks, and GC removes them
-  for await (const size of concurrently(filesUnder(repo.paths.root, repo.paths.blocks), async path => (await stat(path).catch(() => undefined))?.size)) {
+  for await (const size of concurrently(filesUnder(repo.paths.root, repo.paths.blocks), fileSize)) {
     otherBytes += size
   }
   return {
