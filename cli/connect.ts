@@ -15,8 +15,8 @@ export const apiAuthEnv = 'CAIRN_API_AUTH'
  * The transport for a CLI call: the repo opened in this process when its lock is free,
  * else, when the process holding the lock is a daemon (its `<repo>/api` file exists),
  * that daemon's RPC API; else the ERR_REPO_LOCKED naming the holder. An `api` file is
- * trusted only while the pid in the lock file is alive ({@link lockHolderAlive}); opening
- * the repo removes a stale one. `apiAuth` (the `--api-auth` flag) overrides
+ * trusted only while the pid in the lock file is alive ({@link lockHolderAlive}) and its
+ * port accepts connections; opening the repo removes a stale one. `apiAuth` (the `--api-auth` flag) overrides
  * `CAIRN_API_AUTH`.
  */
 export async function connect (root: string, apiAuth?: string): Promise<Transport> {
