@@ -2,6 +2,9 @@ import { setMaxListeners } from 'node:events'
 import { NoProvidersError, TimeoutError } from '../errors.js'
 import { ProviderAbsence, sameMultihash } from './no-providers.js'
 import { ProviderSearch } from './provider-search.js'
+import { serveWantsFromRepo, type ServeEngine } from './serve-wants.js'
+import { spreadWants, type SpreadEngine } from './want-spread.js'
+import type { PieceSource } from '../unixfs/whole-blocks.js'
 import type { BitswapLedger } from './bitswap-ledger.js'
 import type { Denylist } from '../denylist/index.js'
 import type { Blockstore } from 'interface-blockstore'
@@ -45,6 +48,8 @@ export interface FetchOptions {
   ledger: BitswapLedger
   /** The repo's denylist: blocked blocks are neither fetched nor served to peers. */
   denylist: Denylist
+  /** The repo's blockstore, which bitswap serves peers' wants from. */
+  local: PieceSource
 }
 
 type Retrieve = NonNullable<BlockBroker['retrieve']>
@@ -107,12 +112,14 @@ export function fetchMixin (options: FetchOptions): { name: string, start: (heli
     start: async (helia: Helia) => {
       const engine = bitswapEngine(helia)
       const online = helia as Helia & { libp2p: Libp2p }
-      const search = new ProviderSearch(online, {
-        ...(engine != null ? { rebroadcast: () => { rebroadcastWantlist(engine) } } : {})
-      })
-      const absence = new ProviderAbsence(online, engine != null ? { wantList: engine.wantList, rebroadcast: () => { rebroadcastWantlist(engine) } } : {})
+      const spread = engine != null ? spreadWants(engine as unknown as SpreadEngine) : undefined
+      if (engine != null && spread == null) process.emitWarning('@helia/bitswap internals changed: every block is asked of every connected peer')
+      const rebroadcast = engine == null ? undefined : spread?.rebroadcast ?? (() => { rebroadcastWantlist(engine) })
+      const search = new ProviderSearch(online, rebroadcast != null ? { rebroadcast } : {})
+      const absence = new ProviderAbsence(online, engine != null && rebroadcast != null ? { wantList: engine.wantList, rebroadcast } : {})
       if (engine != null) {
         refuseToServeBlocked(engine, options.denylist)
+        if (!serveWantsFromRepo(engine as unknown as ServeEngine, options.local)) process.emitWarning('@helia/bitswap internals changed: peers\' wants are served as Helia does (WANT_HAVE reads the block)')
         resendWhenAskedAgain(engine)
         searchOnceConnectedPeersMiss(engine)
         sendWantsNextTurn(engine)

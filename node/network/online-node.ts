@@ -61,7 +61,7 @@ export async function createOnlineNode (repo: Repo, options: OnlineNodeOptions =
     }
     // libp2p rewrites a peer's stored record each time a stream to or from it opens
     online.addMixin({ name: 'cairn-peer-store', start: async (started: Helia) => { coalesceProtocolMerges((started as Helia & { libp2p: Libp2p }).libp2p) } })
-    online.addMixin(fetchMixin({ timeout: services.options.fetchTimeout, timeoutText: config.Fetch.Timeout, ledger: services.ledger, denylist }))
+    online.addMixin(fetchMixin({ timeout: services.options.fetchTimeout, timeoutText: config.Fetch.Timeout, ledger: services.ledger, denylist, local: repo.blockstore }))
     return online
   }
   const node = await createNode(repo, { network, announce: cids => { services.announce(cids) }, services, denylist })

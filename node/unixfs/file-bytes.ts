@@ -140,6 +140,9 @@ async function * walk (store: PieceSource, placed: Placed, start: bigint, end: b
    * another block whole (a file's inner nodes are small).
    */
   const readMore = (waiting: boolean): void => {
+    // refilled once half the window is taken, so that reads are asked for in batches:
+    // from peers, each batch is one wantlist message to each peer, not one per block
+    if (reads.length > window / 2) return
     while (reads.length < window && next < wanted.length) {
       const child = wanted[next] as Wanted
       const fits = budget == null || budget.tryTake(child.estimate)
