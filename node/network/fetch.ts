@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events'
 import { NoProvidersError, TimeoutError } from '../errors.js'
 import { ProviderAbsence, sameMultihash } from './no-providers.js'
 import { ProviderSearch } from './provider-search.js'
+import { reuseBitswapStreams, type StreamsEngine } from './bitswap-streams.js'
 import { serveWantsFromRepo, type ServeEngine } from './serve-wants.js'
 import { spreadWants, type SpreadEngine } from './want-spread.js'
 import type { PieceSource } from '../unixfs/whole-blocks.js'
@@ -119,6 +120,7 @@ export function fetchMixin (options: FetchOptions): { name: string, start: (heli
       const absence = new ProviderAbsence(online, engine != null && rebroadcast != null ? { wantList: engine.wantList, rebroadcast } : {})
       if (engine != null) {
         refuseToServeBlocked(engine, options.denylist)
+        if (!reuseBitswapStreams(engine as unknown as StreamsEngine)) process.emitWarning('@helia/bitswap internals changed: each bitswap message opens a stream of its own')
         if (!serveWantsFromRepo(engine as unknown as ServeEngine, options.local)) process.emitWarning('@helia/bitswap internals changed: peers\' wants are served as Helia does (WANT_HAVE reads the block)')
         resendWhenAskedAgain(engine)
         searchOnceConnectedPeersMiss(engine)
