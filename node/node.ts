@@ -1,4 +1,5 @@
 import { contentBlocks, type PieceSource } from './unixfs/whole-blocks.js'
+import { networkFetch } from './network/block-fetch.js'
 import { ReadBudget } from './unixfs/read-budget.js'
 import { DirectoryCache } from './content/directory-cache.js'
 import { parseByteSize } from './repo/stat.js'
@@ -104,7 +105,7 @@ export async function createNode (repo: Repo, options: CreateNodeOptions = {}): 
     get config () { return repo.config },
     helia,
     fs: unixfs(helia),
-    blocks: contentBlocks(helia, options.network != null, repo.blockstore),
+    blocks: contentBlocks(helia, repo.blockstore, options.network != null ? networkFetch(helia, repo.blockstore) : undefined),
     readBudget: new ReadBudget(parseByteSize(repo.config.Datastore.ReadAheadBudget)),
     directories: new DirectoryCache(directoryCacheBytes),
     online: options.network != null,

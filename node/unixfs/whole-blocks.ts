@@ -1,6 +1,7 @@
 import { IDENTITY } from '../dag/codecs.js'
 import { CorruptBlockError } from '../errors.js'
 import type { BlockReadOptions } from '../repo/hashing-blockstore.js'
+import type { NetworkFetch } from '../network/block-fetch.js'
 import type { Helia } from 'helia'
 import type { CID } from 'multiformats/cid'
 
@@ -33,15 +34,18 @@ export async function readWholeBlock (store: PieceSource, cid: CID, options?: Bl
 /**
  * The node's blocks as every content read takes them (the exporter, `cat`, the gateway,
  * CAR export): whole, re-hashed on read by the repo (`Datastore.HashOnRead`), and, when
- * the node is online, a block found corrupt on disk (moved aside by then) fetched again
- * from peers once instead of failing. A block on disk is read from `local` (the repo's
- * blockstore) straight away: Helia's storage layers ask `has` first (one more file
- * system call) and take a lock per read, half the cost of a small file on the gateway;
- * only a block `local` lacks goes through Helia, to the network. A read in pieces
+ * the node is online (`fetch` given), a block found corrupt on disk (moved aside by then)
+ * fetched again from peers once instead of failing. A block on disk is read from `local`
+ * (the repo's blockstore) straight away: Helia's storage layers ask `has` first (one more
+ * file system call) and take a lock per read, half the cost of a small file on the
+ * gateway; a block `local` lacks comes from `fetch` (an identity block, or any block in
+ * an offline read, from Helia's blockstore, which fails it at once). A read in pieces
  * ({@link BlockReadOptions}) gets them from `local` as they are read; a block from the
  * network comes whole.
  */
-export function contentBlocks (helia: Pick<Helia, 'blockstore'>, online: boolean, local: PieceSource): PieceSource {
+export function contentBlocks (helia: Pick<Helia, 'blockstore'>, local: PieceSource, fetch?: NetworkFetch): PieceSource {
+  const elsewhere = async (cid: CID, options: BlockReadOptions & { offline?: boolean }): Promise<Uint8Array> =>
+    fetch != null && options.offline !== true && cid.multihash.code !== IDENTITY ? await fetch(cid, options) : await readWholeBlock(helia.blockstore, cid, options)
   return {
     async * get (cid: CID, options: BlockReadOptions & { offline?: boolean } = {}) {
       // once a piece is out the read can only fail: the block cannot start again
@@ -58,10 +62,10 @@ export function contentBlocks (helia: Pick<Helia, 'blockstore'>, online: boolean
             if (yielded || (err as Error).name !== 'NotFoundError') throw err
           }
         }
-        yield await readWholeBlock(helia.blockstore, cid, options)
+        yield await elsewhere(cid, options)
       } catch (err) {
-        if (yielded || !(err instanceof CorruptBlockError) || !online || options.offline === true) throw err
-        yield await readWholeBlock(helia.blockstore, cid, options)
+        if (yielded || !(err instanceof CorruptBlockError) || fetch == null || options.offline === true) throw err
+        yield await elsewhere(cid, options)
       }
     }
   }

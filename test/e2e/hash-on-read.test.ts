@@ -188,9 +188,11 @@ test('online, a block corrupt on disk is fetched again from a peer and the read 
     return Buffer.concat(chunks)
   }
   t.true((await read()).equals(data), 'b fetched the file from a')
+  await b.node.repo.blockstore.sync() // fetched blocks are written while the read goes on
   const leaf = dagPb.decode(await readWholeBlock(b.node.helia.blockstore, cid)).Links[2]?.Hash.toString() as string
   await corruptBlockFile(b.repo, leaf)
   t.true((await read()).equals(data), 'the corrupt block came again from a')
+  await b.node.repo.blockstore.sync()
   const again = await readFile(blockFilePath(b.repo, leaf))
   t.true(again.length > 0, 'a good copy is back in b\'s blocks/')
   await access(join(b.repo, 'corrupt'))
