@@ -3,9 +3,8 @@ import { NoProvidersError, TimeoutError } from '../errors.js'
 import { ProviderAbsence, sameMultihash } from './no-providers.js'
 import { ProviderSearch } from './provider-search.js'
 import { reuseBitswapStreams, type StreamsEngine } from './bitswap-streams.js'
-import { serveWantsFromRepo, type ServeEngine } from './serve-wants.js'
+import { serveWantsFromRepo, type ServeEngine, type ServedBlocks } from './serve-wants.js'
 import { spreadWants, type SpreadEngine } from './want-spread.js'
-import type { PieceSource } from '../unixfs/whole-blocks.js'
 import type { BitswapLedger } from './bitswap-ledger.js'
 import type { Denylist } from '../denylist/index.js'
 import type { Blockstore } from 'interface-blockstore'
@@ -50,7 +49,7 @@ export interface FetchOptions {
   /** The repo's denylist: blocked blocks are neither fetched nor served to peers. */
   denylist: Denylist
   /** The repo's blockstore, which bitswap serves peers' wants from. */
-  local: PieceSource
+  local: ServedBlocks
 }
 
 type Retrieve = NonNullable<BlockBroker['retrieve']>
@@ -121,7 +120,7 @@ export function fetchMixin (options: FetchOptions): { name: string, start: (heli
       if (engine != null) {
         refuseToServeBlocked(engine, options.denylist)
         if (!reuseBitswapStreams(engine as unknown as StreamsEngine)) process.emitWarning('@helia/bitswap internals changed: each bitswap message opens a stream of its own')
-        if (!serveWantsFromRepo(engine as unknown as ServeEngine, options.local)) process.emitWarning('@helia/bitswap internals changed: peers\' wants are served as Helia does (WANT_HAVE reads the block)')
+        if (!serveWantsFromRepo(engine as unknown as ServeEngine, withoutBlocked(options.local, options.denylist))) process.emitWarning('@helia/bitswap internals changed: peers\' wants are served as Helia does (WANT_HAVE reads the block)')
         resendWhenAskedAgain(engine)
         searchOnceConnectedPeersMiss(engine)
         sendWantsNextTurn(engine)
@@ -144,9 +143,27 @@ export function fetchMixin (options: FetchOptions): { name: string, start: (heli
   }
 }
 
+/** Whether the denylist blocks `cid`: no extra wait on the serving path while the lists are fresh (re-read once a second). */
+async function isBlocked (denylist: Denylist, cid: CID): Promise<boolean> {
+  return denylist.isBlockedNow(cid) ?? await denylist.isBlocked(cid)
+}
+
+/** The repo's blocks as bitswap serves them (serve-wants.ts): a blocked block is missing. */
+function withoutBlocked (local: ServedBlocks, denylist: Denylist): ServedBlocks {
+  return {
+    has: async (cid, options) => !await isBlocked(denylist, cid) && await local.has(cid, options),
+    async * get (cid, options) {
+      if (await isBlocked(denylist, cid)) throw Object.assign(new Error(`block ${cid.toString()} is not served (denylisted)`), { name: 'NotFoundError' })
+      yield * local.get(cid, options)
+    }
+  }
+}
+
 /**
  * Bitswap answers other peers' wants from a view of the blockstore in which blocked
  * blocks are missing: a peer that wants one gets DONT_HAVE (or nothing), never the bytes.
+ * (Cairn's own serving reads {@link withoutBlocked}; this guards Helia's, should Cairn's
+ * not install.)
  */
 function refuseToServeBlocked (engine: BitswapInternals['bitswap'], denylist: Denylist): void {
   const lists = engine.peerWantLists
@@ -154,8 +171,7 @@ function refuseToServeBlocked (engine: BitswapInternals['bitswap'], denylist: De
   const guarded = new Proxy(store, {
     get (target, prop, receiver) {
       if (prop === 'has') {
-        // no extra wait on the serving path while the lists are fresh (re-read once a second)
-        return async (cid: CID, opts?: { signal?: AbortSignal }) => (denylist.isBlockedNow(cid) ?? await denylist.isBlocked(cid)) ? false : target.has(cid, opts)
+        return async (cid: CID, opts?: { signal?: AbortSignal }) => await isBlocked(denylist, cid) ? false : target.has(cid, opts)
       }
       const value: unknown = Reflect.get(target, prop, receiver)
       return typeof value === 'function' ? value.bind(target) : value

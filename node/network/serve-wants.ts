@@ -26,11 +26,17 @@ interface BlocksMessage {
   blockPresences: Map<string, { cid: Uint8Array, type: 'HaveBlock' | 'DoNotHaveBlock' }>
 }
 
+/**
+ * The blocks bitswap serves peers: the repo's, read straight from it, with the blocks a
+ * peer must not get (denylisted) missing from both `has` and `get`.
+ */
+export interface ServedBlocks extends PieceSource {
+  has(cid: CID, options?: AbortOptions): Promise<boolean>
+}
+
 /** What the replacement reads and writes of a Helia bitswap ledger (one per peer). */
 interface Ledger {
   peerId: PeerId
-  /** Helia's blockstore as bitswap serves from it (the denylist guard's view, fetch.ts). */
-  blockstore: { has(cid: CID, options?: AbortOptions): Promise<boolean> }
   network: { sendMessage(peer: PeerId, message: BlocksMessage, options?: AbortOptions): Promise<void> }
   wants: Map<string, LedgerWant>
   doNotResendBlockWindow: number
@@ -46,13 +52,13 @@ export interface ServeEngine {
   }
 }
 
-/** Blocks gathered past this many bytes go out while the next ones are read (bitswap's messages hold at most 4 MiB). */
 /**
  * A want whose block was not here is looked for again on the peer's messages at most
  * this often (ms). Helia looked again on every message: a fetcher spreading its wants
  * sends one every few ms, and each re-checked the dozens of wants this peer lacks.
  */
 const recheckMissingMs = 1_000
+/** Blocks gathered past this many bytes go out while the next ones are read (bitswap's messages hold at most 4 MiB). */
 const flushBytes = 1024 * 1024
 
 const emptyMessage = (): BlocksMessage => ({ full: false, pendingBytes: 0, wantlist: new Map<string, never>(), blocks: new Map(), blockPresences: new Map() })
@@ -74,12 +80,12 @@ function cidPrefix (cid: CID): Uint8Array {
  * do-not-resend window, DONT_HAVE once per want), but: a WANT_HAVE is answered from
  * `has` alone (Helia read the whole block to see whether it was small enough to send
  * instead: with wants spread over several providers, most of a provider's wants are
- * WANT_HAVEs); a block is read from the repo, not through Helia's layers (which ask
- * `has` twice and lock); and blocks go out while the next are read, a message each
+ * WANT_HAVEs); a WANT_BLOCK's block is read from the repo, with no `has` before it and
+ * not through Helia's layers (which ask `has` twice and lock); and blocks go out while the next are read, a message each
  * time the previous one is out and a MiB or more is ready (Helia read every wanted block
  * before sending the first: the fetcher waited for the whole batch, and it sat in memory).
  */
-async function sendWanted (ledger: Ledger, local: PieceSource, options: AbortOptions = {}): Promise<void> {
+async function sendWanted (ledger: Ledger, served: ServedBlocks, options: AbortOptions = {}): Promise<void> {
   ledger.removeExpiredWants()
   const now = Date.now()
   const unsent = [...ledger.wants.values()].filter(want => want.status === 'want' && (want.missedAt == null || now - want.missedAt >= recheckMissingMs))
@@ -108,8 +114,8 @@ async function sendWanted (ledger: Ledger, local: PieceSource, options: AbortOpt
     const key = base64.baseEncode(want.cid.multihash.bytes)
     let block: Uint8Array | undefined
     try {
-      if (!await ledger.blockstore.has(want.cid, options)) throw Object.assign(new Error('not found'), { name: 'NotFoundError' })
-      if (want.wantType === 'WantBlock') block = await readWholeBlock(local, want.cid, options)
+      if (want.wantType === 'WantBlock') block = await readWholeBlock(served, want.cid, options)
+      else if (!await served.has(want.cid, options)) throw Object.assign(new Error('not found'), { name: 'NotFoundError' })
     } catch (err) {
       if ((err as Error).name !== 'NotFoundError') {
         await settle()
@@ -148,18 +154,17 @@ async function sendWanted (ledger: Ledger, local: PieceSource, options: AbortOpt
 }
 
 /**
- * Makes bitswap serve each peer's wants with {@link sendWanted}, reading blocks from
- * `local` (the repo's blockstore): each ledger Helia creates (one per peer, on its first
+ * Makes bitswap serve each peer's wants with {@link sendWanted}, from `served`: each ledger Helia creates (one per peer, on its first
  * message) gets it before its first send. False, with nothing changed, when Helia's
  * ledgers are not where they were.
  */
-export function serveWantsFromRepo (engine: ServeEngine, local: PieceSource): boolean {
+export function serveWantsFromRepo (engine: ServeEngine, served: ServedBlocks): boolean {
   const ledgers = engine.peerWantLists?.ledgerMap
   if (typeof ledgers?.set !== 'function') return false
   const replace = (ledger: unknown): void => {
     const l = ledger as Partial<Ledger>
     if (typeof l.sendBlocksToPeer !== 'function' || !(l.wants instanceof Map) || typeof l.removeExpiredWants !== 'function' || typeof l.sentBytes !== 'function') return
-    l.sendBlocksToPeer = async (options?: AbortOptions) => { await sendWanted(l as Ledger, local, options) }
+    l.sendBlocksToPeer = async (options?: AbortOptions) => { await sendWanted(l as Ledger, served, options) }
   }
   for (const ledger of ledgers.values()) replace(ledger)
   const set = ledgers.set.bind(ledgers)
