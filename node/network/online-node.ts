@@ -7,7 +7,7 @@ import { fetchMixin } from './fetch.js'
 import { gatewayRouter } from './gateway-router.js'
 import { libp2pOptions } from './libp2p-options.js'
 import { NetworkServices } from './services.js'
-import { coalesceProtocolMerges } from './peer-store-merges.js'
+import { coalescePeerMerges } from './peer-store-merges.js'
 import { readSwarmKey } from './swarm-key.js'
 import type { Repo } from '../repo/repo.js'
 import type { Helia } from '@helia/interface'
@@ -60,7 +60,7 @@ export async function createOnlineNode (repo: Repo, options: OnlineNodeOptions =
       }))
     }
     // libp2p rewrites a peer's stored record each time a stream to or from it opens
-    online.addMixin({ name: 'cairn-peer-store', start: async (started: Helia) => { coalesceProtocolMerges((started as Helia & { libp2p: Libp2p }).libp2p) } })
+    online.addMixin({ name: 'cairn-peer-store', start: async (started: Helia) => { coalescePeerMerges((started as Helia & { libp2p: Libp2p }).libp2p) } })
     online.addMixin(fetchMixin({ timeout: services.options.fetchTimeout, timeoutText: config.Fetch.Timeout, ledger: services.ledger, denylist, local: repo.blockstore }))
     return online
   }
