@@ -1,8 +1,9 @@
-import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises'
+import { mkdir, open, rename, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import { FsBlockstore } from 'blockstore-fs'
 import { CorruptBlockError } from '../errors.js'
 import { blockFilePath, blockKey } from './block-files.js'
+import { hasBlockFile, readBlockFile } from './block-read.js'
 import { BlockFileWriter } from './block-write.js'
 import { isSupportedHash } from './block-hash.js'
 import { blockChecker, blockProblem } from './verify.js'
@@ -36,15 +37,17 @@ export interface BlockReadOptions extends AbortOptions {
 }
 
 /**
- * blockstore-fs, with `put` writing through {@link BlockFileWriter}, `get` reading each block file in one piece (one buffer of the
- * file's size: linear in the block's size, where joining blockstore-fs's 64 KiB pieces
- * by growing a buffer is quadratic; and readFile closes its file when the read is
- * aborted, where blockstore-fs's `get` leaves an aborted read's FileHandle for the GC to
- * close, with Node's DEP0137 warning) and, with `Datastore.HashOnRead`, re-hashing it
- * before anyone uses it. A block whose bytes do not match its CID is moved out of the
- * blockstore into `<repo>/corrupt/` (so it reads as missing from then on: fetched again
- * when the node is online, listed by `repo verify`) and the read fails with
- * ERR_CORRUPT_BLOCK. A read may also take the block in pieces ({@link BlockReadOptions}).
+ * blockstore-fs, with `put` writing through {@link BlockFileWriter}; `has` and `get`
+ * doing their file system calls in place where that is cheaper ({@link readBlockFile});
+ * `get` reading each block file in one piece (one buffer of the file's size: linear in
+ * the block's size, where joining blockstore-fs's 64 KiB pieces by growing a buffer is
+ * quadratic; and the file is closed however the read ends, where blockstore-fs's `get`
+ * leaves an aborted read's FileHandle for the GC to close, with Node's DEP0137 warning)
+ * and, with `Datastore.HashOnRead`, re-hashing it before anyone uses it. A block whose
+ * bytes do not match its CID is moved out of the blockstore into `<repo>/corrupt/` (so
+ * it reads as missing from then on: fetched again when the node is online, listed by
+ * `repo verify`) and the read fails with ERR_CORRUPT_BLOCK. A read may also take the
+ * block in pieces ({@link BlockReadOptions}).
  */
 export class HashingBlockstore extends FsBlockstore {
   readonly #blocksDir: string
@@ -55,6 +58,12 @@ export class HashingBlockstore extends FsBlockstore {
     super(blocksDir)
     this.#blocksDir = blocksDir
     this.#options = options
+  }
+
+  /** Whether the block's file is there ({@link hasBlockFile}: no round trip through libuv's threads). */
+  override async has (key: CID, options?: AbortOptions): Promise<boolean> {
+    options?.signal?.throwIfAborted()
+    return hasBlockFile(blockFilePath(this.#blocksDir, key.multihash))
   }
 
   /** Writes a block's file with {@link BlockFileWriter} (the same file blockstore-fs writes, in fewer calls). */
@@ -75,7 +84,7 @@ export class HashingBlockstore extends FsBlockstore {
       yield * this.#pieces(cid, path, await this.#open(cid, path, async () => await open(path), options), options)
       return
     }
-    const bytes = await this.#open(cid, path, async () => await readFile(path, options?.signal != null ? { signal: options.signal } : {}), options)
+    const bytes = await this.#open(cid, path, async () => await readBlockFile(path, options), options)
     if (this.#options.hashOnRead && isSupportedHash(cid.multihash.code)) {
       const problem = blockProblem(cid.multihash, bytes)
       if (problem != null) throw await this.#corrupt(cid, path, problem)
