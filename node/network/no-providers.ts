@@ -33,7 +33,8 @@ const maxRemembered = 10_000
  * at once instead of waiting for `Fetch.Timeout` (Kubo's gateway answers 502 then).
  *
  * The rule: the node has at least one connected peer, a DHT provider search for the
- * block ran to completion and found no provider other than this node, and every
+ * block ran to completion without a failed DHT peer (one search more is made when it met
+ * one) and found no provider other than this node, and every
  * connected peer answered the bitswap want with DONT_HAVE. With no peer at all the
  * fetch keeps waiting (a peer may still connect, and the DHT cannot be asked); a
  * provider that is found but slow or unreachable, a search that does not finish, or a
@@ -148,8 +149,22 @@ export class ProviderAbsence {
     }
   }
 
-  /** True when a provider search ran to its end and found nobody but this node. */
+  /**
+   * True when a provider search ran to its end, met no failed DHT peer, and found nobody
+   * but this node. A search whose queries failed somewhere (a peer that timed out under
+   * load, or is gone) is run once more: the peer that failed may be the one holding the
+   * record, so a search that fails again decides nothing.
+   */
   private async searchFindsNobody (cid: CID, signal: AbortSignal): Promise<boolean> {
+    for (let tries = 0; tries < 2; tries++) {
+      const search = await this.search(cid, signal)
+      if (search !== 'failed peers') return search === 'nobody'
+    }
+    return false
+  }
+
+  /** One provider search: whether it found someone, nobody, was cut short, or met failed DHT peers. */
+  private async search (cid: CID, signal: AbortSignal): Promise<'someone' | 'nobody' | 'cut short' | 'failed peers'> {
     const { peerIdFromCID } = await import('@libp2p/peer-id')
     const self = this.helia.libp2p.peerId
     const search = AbortSignal.any([signal, AbortSignal.timeout(this.searchTimeout)])
@@ -157,19 +172,23 @@ export class ProviderAbsence {
     // has gone away); the progress event still names it, and a listed provider means the
     // fetch waits for its timeout, as Kubo's does
     let listed = false
+    let failed = false
     const onProgress = (evt: { type: string, detail?: unknown }): void => {
+      if (evt.type === 'kad-dht:query:query-error') failed = true
       if (evt.type !== 'helia:routing:find-providers:provider') return
       const provider = (evt.detail as { provider?: { id: Parameters<typeof peerIdFromCID>[0] } }).provider
       if (provider != null && !peerIdFromCID(provider.id).equals(self)) listed = true
     }
     try {
       for await (const provider of this.helia.routing.findProviders(cid, { signal: search, onProgress })) {
-        if (!peerIdFromCID(provider.id).equals(self)) return false
+        if (!peerIdFromCID(provider.id).equals(self)) return 'someone'
       }
     } catch {
-      return false
+      return 'cut short'
     }
-    return !listed && !search.aborted
+    if (listed) return 'someone'
+    if (search.aborted) return 'cut short'
+    return failed ? 'failed peers' : 'nobody'
   }
 
   /** Resolves once libp2p has an open connection, or `signal` aborts. */
