@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events'
 import { NoProvidersError, TimeoutError } from '../errors.js'
 import { ProviderAbsence, sameMultihash } from './no-providers.js'
 import { ProviderSearch } from './provider-search.js'
+import { blockNotFound } from '../repo/hashing-blockstore.js'
 import { reuseBitswapStreams, type StreamsEngine } from './bitswap-streams.js'
 import { serveWantsFromRepo, type ServeEngine, type ServedBlocks } from './serve-wants.js'
 import { spreadWants, type SpreadEngine } from './want-spread.js'
@@ -153,7 +154,7 @@ function withoutBlocked (local: ServedBlocks, denylist: Denylist): ServedBlocks 
   return {
     has: async (cid, options) => !await isBlocked(denylist, cid) && await local.has(cid, options),
     async * get (cid, options) {
-      if (await isBlocked(denylist, cid)) throw Object.assign(new Error(`block ${cid.toString()} is not served (denylisted)`), { name: 'NotFoundError' })
+      if (await isBlocked(denylist, cid)) throw blockNotFound(`block ${cid.toString()} is not served (denylisted)`)
       yield * local.get(cid, options)
     }
   }

@@ -1,5 +1,6 @@
 import { varint } from 'multiformats'
 import { base64 } from 'multiformats/bases/base64'
+import { blockNotFound } from '../repo/hashing-blockstore.js'
 import { readWholeBlock, type PieceSource } from '../unixfs/whole-blocks.js'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
@@ -81,9 +82,10 @@ function cidPrefix (cid: CID): Uint8Array {
  * `has` alone (Helia read the whole block to see whether it was small enough to send
  * instead: with wants spread over several providers, most of a provider's wants are
  * WANT_HAVEs); a WANT_BLOCK's block is read from the repo, with no `has` before it and
- * not through Helia's layers (which ask `has` twice and lock); and blocks go out while the next are read, a message each
- * time the previous one is out and a MiB or more is ready (Helia read every wanted block
- * before sending the first: the fetcher waited for the whole batch, and it sat in memory).
+ * not through Helia's layers (which ask `has` twice and lock); and blocks go out while
+ * the next are read, a message each time the previous one is out and a MiB or more is
+ * ready (Helia read every wanted block before sending the first: the fetcher waited for
+ * the whole batch, and it sat in memory).
  */
 async function sendWanted (ledger: Ledger, served: ServedBlocks, options: AbortOptions = {}): Promise<void> {
   ledger.removeExpiredWants()
@@ -115,7 +117,7 @@ async function sendWanted (ledger: Ledger, served: ServedBlocks, options: AbortO
     let block: Uint8Array | undefined
     try {
       if (want.wantType === 'WantBlock') block = await readWholeBlock(served, want.cid, options)
-      else if (!await served.has(want.cid, options)) throw Object.assign(new Error('not found'), { name: 'NotFoundError' })
+      else if (!await served.has(want.cid, options)) throw blockNotFound(`block ${want.cid.toString()} not found`)
     } catch (err) {
       if ((err as Error).name !== 'NotFoundError') {
         await settle()
@@ -154,9 +156,9 @@ async function sendWanted (ledger: Ledger, served: ServedBlocks, options: AbortO
 }
 
 /**
- * Makes bitswap serve each peer's wants with {@link sendWanted}, from `served`: each ledger Helia creates (one per peer, on its first
- * message) gets it before its first send. False, with nothing changed, when Helia's
- * ledgers are not where they were.
+ * Makes bitswap serve each peer's wants with {@link sendWanted}, from `served`: each
+ * ledger Helia creates (one per peer, on its first message) gets it before its first
+ * send. False, with nothing changed, when Helia's ledgers are not where they were.
  */
 export function serveWantsFromRepo (engine: ServeEngine, served: ServedBlocks): boolean {
   const ledgers = engine.peerWantLists?.ledgerMap

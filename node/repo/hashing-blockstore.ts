@@ -10,6 +10,14 @@ import { blockChecker, blockProblem } from './verify.js'
 import type { AbortOptions } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 
+/**
+ * The error a store gives for a block it does not hold: named `NotFoundError`, as
+ * interface-store's (blockstore-fs's), which Helia, the exporter and bitswap's serving know.
+ */
+export function blockNotFound (message: string, cause?: unknown): Error {
+  return Object.assign(new Error(message, cause !== undefined ? { cause } : undefined), { name: 'NotFoundError' })
+}
+
 /** Options for {@link HashingBlockstore}. */
 export interface HashingBlockstoreOptions {
   /** `Datastore.HashOnRead`: re-hash every block read (default true). */
@@ -98,7 +106,7 @@ export class HashingBlockstore extends FsBlockstore {
       return await read()
     } catch (err) {
       options?.signal?.throwIfAborted()
-      throw Object.assign(new Error(`block ${cid.toString()} not found: ${(err as Error).message}`, { cause: err }), { name: 'NotFoundError' })
+      throw blockNotFound(`block ${cid.toString()} not found: ${(err as Error).message}`, err)
     }
   }
 
