@@ -1,6 +1,4 @@
-import { access } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { loadUnixfsProtonsWriter } from './unixfs-protons.js'
 
 /**
  * protons-runtime (7.x and 8.0.1, the latest) writes unsigned 64-bit varints in
@@ -12,11 +10,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
  * plain numbers (exact below 2^53). Remove once protons-runtime is fixed upstream.
  */
 export async function fixProtonsUint64 (): Promise<void> {
-  const runtime = await findFrom(dirname(fileURLToPath(import.meta.resolve('ipfs-unixfs'))), 'protons-runtime')
-  if (runtime == null) return
-  const { writer } = await import(pathToFileURL(join(runtime, 'dist/src/index.js')).href) as {
-    writer: () => object
-  }
+  const writer = await loadUnixfsProtonsWriter()
+  if (writer == null) return
   const proto = Object.getPrototypeOf(writer()) as {
     uint64: (value: bigint) => unknown
     uint64Number: (value: number) => unknown
@@ -29,16 +24,4 @@ export async function fixProtonsUint64 (): Promise<void> {
     return original.call(this, value)
   }
   proto.__cairnUint64Fix = true
-}
-
-/** The folder of package `name` as Node would find it from `dir` (nearest node_modules upwards). */
-async function findFrom (dir: string, name: string): Promise<string | undefined> {
-  for (let at = dir; ; at = dirname(at)) {
-    const candidate = join(at, 'node_modules', name)
-    try {
-      await access(join(candidate, 'package.json'))
-      return candidate
-    } catch {}
-    if (dirname(at) === at) return undefined
-  }
 }

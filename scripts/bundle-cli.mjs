@@ -4,23 +4,35 @@
 // Packages that find their own files at run time (native addons, a wasm file, a
 // package.json read through createRequire) stay outside and load from node_modules.
 import { rm } from 'node:fs/promises'
-import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
+import { heliaFile } from '../dist/node/helia-class.js'
+import { unixfsProtonsRuntimeFile } from '../dist/node/unixfs-protons.js'
 
-// node/helia-class.js imports Helia's class by a URL made at run time (the package exports
-// only its index), which a bundler cannot follow: left so, the class and its dependencies
-// (about 400 files) load one by one from node_modules. The bundle imports them statically.
-const heliaDist = dirname(fileURLToPath(import.meta.resolve('helia')))
-const heliaClass = {
-  name: 'helia-class',
-  setup (build) {
-    build.onLoad({ filter: /[\\/]dist[\\/]node[\\/]helia-class\.js$/ }, () => ({
-      contents: `import { Helia } from ${JSON.stringify(heliaDist + '/helia.js')}
-import { name, version } from ${JSON.stringify(heliaDist + '/version.js')}
+// Two modules import a dependency's file by a path found at run time, which a bundler
+// cannot follow: left so, those files and theirs (about 500) load one by one from
+// node_modules. In the bundle each module is replaced by static imports of the same files.
+const heliaClass = fileURLToPath(heliaFile('helia.js'))
+const heliaVersion = fileURLToPath(heliaFile('version.js'))
+const protonsRuntime = await unixfsProtonsRuntimeFile()
+const replaced = {
+  'helia-class.js': `import { Helia } from ${JSON.stringify(heliaClass)}
+import { name, version } from ${JSON.stringify(heliaVersion)}
 export async function loadHeliaClass () { return { Helia, name, version } }
 `,
-      loader: 'js'
+  'unixfs-protons.js': protonsRuntime == null
+    ? 'export async function loadUnixfsProtonsWriter () { return undefined }\n'
+    : `import { writer } from ${JSON.stringify(protonsRuntime)}
+export async function loadUnixfsProtonsWriter () { return writer }
+`
+}
+const staticImports = {
+  name: 'static-imports',
+  setup (build) {
+    build.onLoad({ filter: /[\\/]dist[\\/]node[\\/](helia-class|unixfs-protons)\.js$/ }, args => ({
+      contents: replaced[args.path.split(/[\\/]/).pop()],
+      loader: 'js',
+      resolveDir: fileURLToPath(new URL('../dist/node/', import.meta.url))
     }))
   }
 }
@@ -36,9 +48,8 @@ await build({
   platform: 'node',
   target: 'node20',
   logLevel: 'warning',
-  plugins: [heliaClass],
-  // ipfs-unixfs: node/protons-uint64-fix.ts patches the protons-runtime copy it loads from node_modules
-  external: ['classic-level', 'fs-native-extensions', 'node-datachannel', 'rabin-wasm', '@achingbrain/ssdp', 'ipfs-unixfs'],
+  plugins: [staticImports],
+  external: ['classic-level', 'fs-native-extensions', 'node-datachannel', 'rabin-wasm', '@achingbrain/ssdp'],
   // CommonJS dependencies inside an ES module bundle still call require()
   banner: { js: "import { createRequire as __cairnRequire } from 'node:module'; const require = __cairnRequire(import.meta.url);" }
 })
