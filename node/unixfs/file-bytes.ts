@@ -43,7 +43,7 @@ export async function * readFileBytes (store: PieceSource, root: dagPb.PBNode | 
   const start = BigInt(options.offset ?? 0)
   const end = options.length !== undefined ? minBig(size, start + BigInt(options.length)) : size
   if (start >= end) return
-  yield * walk(store, { node: root, size, position: 0n }, start, end, options)
+  yield * walk(store, { node: root, size, position: 0n, views: options.budget?.views ?? true }, start, end, options)
 }
 
 /** A node of the file with where it starts and the size its parent's block sizes give it. */
@@ -52,20 +52,29 @@ interface Placed {
   size: bigint
   position: bigint
   cid?: CID
+  /** Its bytes may be handed on as views (see {@link slice}): under a budget that allows them, a block counted against it (counted until the next is taken) or the root, which the caller holds. */
+  views: boolean
 }
 
 const minBig = (a: bigint, b: bigint): bigint => a < b ? a : b
 
 /**
- * Yields the part of [start, end) in a whole block, in copies of at most {@link pieceBytes}
- * and not as views of the block: every async generator on the way to the socket keeps the
- * last piece it passed until the next one arrives, and a view would keep its whole block
- * (up to 2 MiB) alive while the next block is read; with 200 downloads that was most of
- * the gateway's memory.
+ * Yields the part of [start, end) in a whole block: one view of the block when `views`,
+ * else copies of at most {@link pieceBytes}. Every async generator on the way to the
+ * socket keeps the last piece it passed until the next one arrives, so a view keeps its
+ * whole block (up to 2 MiB) alive while the next block is read. Copies cost a copy and
+ * its garbage (a fifth of a local `cat`), but with many readers (a daemon's 200 gateway
+ * downloads peaked 66 MiB higher with views, even counted against the budget) they are
+ * what keeps memory flat: see {@link ReadBudget.views}.
  */
-function * slice (data: Uint8Array, position: bigint, start: bigint, end: bigint): Generator<Uint8Array> {
+function * slice (data: Uint8Array, position: bigint, start: bigint, end: bigint, views: boolean): Generator<Uint8Array> {
   const from = start > position ? Number(start - position) : 0
   const to = Math.min(data.byteLength, Number(end - position))
+  if (from >= to) return
+  if (views) {
+    yield from === 0 && to === data.byteLength ? data : data.subarray(from, to)
+    return
+  }
   // Uint8Array's slice copies; a Buffer's own slice would be a view again
   for (let at = from; at < to; at += pieceBytes) yield Uint8Array.prototype.slice.call(data, at, Math.min(to, at + pieceBytes))
 }
@@ -93,7 +102,7 @@ interface Wanted {
 
 /**
  * A block read for the reader: whole (a promise, started ahead of its turn), holding
- * `reserved` bytes of the budget until its bytes are handed on; or, for a raw leaf the
+ * `reserved` bytes of the budget until the reader has taken the bytes after it; or, for a raw leaf the
  * budget had no room for, read in pieces when its turn comes.
  */
 interface Read {
@@ -114,12 +123,12 @@ async function * walk (store: PieceSource, placed: Placed, start: bigint, end: b
   const actual = file != null ? file.fileSize() : BigInt((node as Uint8Array).byteLength)
   if (actual !== placed.size) throw sizeMismatch(placed, actual)
   if (node instanceof Uint8Array || file == null) {
-    yield * slice(node as Uint8Array, position, start, end)
+    yield * slice(node as Uint8Array, position, start, end, placed.views)
     return
   }
   let pos = position
   if (file.data != null && file.data.byteLength > 0) {
-    yield * slice(file.data, pos, start, end)
+    yield * slice(file.data, pos, start, end, placed.views)
     pos += BigInt(file.data.byteLength)
   }
   if (node.Links.length !== file.blockSizes.length) throw new InvalidDagError('invalid DAG: file node links and block sizes disagree')
@@ -157,10 +166,13 @@ async function * walk (store: PieceSource, placed: Placed, start: bigint, end: b
       reads.push({ block, reserved: fits && budget != null ? child.estimate : 0 })
     }
   }
+  // the budget of the block handed on last: its last view may be held until the next is taken
+  let held = 0
   try {
     for (const child of wanted) {
       readMore(true)
       const read = reads.shift() as Read
+      let views = false
       try {
         if (read.block == null) {
           yield * leafInPieces(store, child, start, end, options)
@@ -174,23 +186,32 @@ async function * walk (store: PieceSource, placed: Placed, start: bigint, end: b
         read.reserved = Math.min(read.reserved, block.byteLength)
         readMore(false)
         const { cid, position, size } = child
+        views = budget == null || (budget.views && read.reserved > 0)
         if (cid.code === dagPb.code) {
           const decoded = dagPb.decode(block)
-          budget?.release(read.reserved)
-          read.reserved = 0
-          yield * walk(store, { cid, position, size, node: decoded }, start, end, options)
+          // an inner node's bytes are not handed on (its children count for themselves)
+          if (decoded.Links.length > 0) {
+            budget?.release(read.reserved)
+            read.reserved = 0
+          }
+          yield * walk(store, { cid, position, size, node: decoded, views }, start, end, options)
         } else if (cid.code === raw.code) {
-          yield * walk(store, { cid, position, size, node: block }, start, end, options)
+          yield * walk(store, { cid, position, size, node: block, views }, start, end, options)
         } else {
           throw new NotUnixfsError(`unsupported codec 0x${cid.code.toString(16)} in a file`)
         }
       } finally {
-        // a block's budget is given back once its bytes are handed on
-        budget?.release(read.reserved)
+        // copies free a block once handed on; a block handed on as a view, once the
+        // reader has taken the bytes after it (it may hold the last view until then)
+        budget?.release(held)
+        held = views ? read.reserved : 0
+        if (!views) budget?.release(read.reserved)
+        read.reserved = 0
       }
     }
   } finally {
     // a reader that stopped early gives back what it read ahead
+    budget?.release(held)
     for (const read of reads) budget?.release(read.reserved)
   }
 }

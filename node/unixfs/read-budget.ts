@@ -8,10 +8,17 @@
  */
 export class ReadBudget {
   readonly capacity: number
+  /**
+   * Whole blocks counted against the budget are handed on as views of themselves, not
+   * copied: for a process with one reader (a CLI command on its own repo), where copies
+   * only cost time (`cat` of 256 MiB: 0.65 → 0.54 s). A daemon copies.
+   */
+  readonly views: boolean
   #used = 0
 
-  constructor (capacity: number) {
+  constructor (capacity: number, options: { views?: boolean } = {}) {
     this.capacity = capacity
+    this.views = options.views === true
   }
 
   /** Bytes taken now. */

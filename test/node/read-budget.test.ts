@@ -100,6 +100,48 @@ test('the block a reader is handing on stays counted against the budget until it
   t.is(budget.used, 0)
 })
 
+test('a block handed on as a view stays counted against the budget until the reader has taken the bytes after it', async t => {
+  const { root, store, size } = await memoryFile(4, 100_000)
+  const budget = new ReadBudget(100_000, { views: true })
+  const counted = piecewise(store)
+  const reader = readFileBytes(counted.store, root, size, { budget })
+  const first = await reader.next()
+  t.is(first.value?.byteLength, 100_000, 'the first leaf, whole, in one view')
+  t.is(budget.used, 100_000)
+  t.deepEqual([counted.whole, counted.inPieces], [1, 0], 'so nothing is read ahead of it')
+  // the reader may still hold that view: the second leaf finds no room, and comes in pieces
+  await reader.next()
+  t.deepEqual([counted.whole, counted.inPieces], [1, 1])
+  t.is(budget.used, 100_000)
+  // once past the second leaf, the first is given back and the third comes whole
+  while (counted.whole < 2) t.false((await reader.next()).done)
+  t.deepEqual([counted.whole, counted.inPieces], [2, 1])
+  t.is(budget.used, 100_000)
+  await reader.return()
+  t.is(budget.used, 0)
+})
+
+test('under a budget with views a counted block is handed on as a view of itself, not copied', async t => {
+  const { root, store, size } = await memoryFile(2, 100_000)
+  const blocks: Uint8Array[] = []
+  const recording: PieceSource = {
+    async * get (cid) {
+      for await (const block of store.get(cid)) {
+        blocks.push(block)
+        yield block
+      }
+    }
+  }
+  const chunks: Uint8Array[] = []
+  for await (const chunk of readFileBytes(recording, root, size, { budget: new ReadBudget(1 << 20, { views: true }) })) chunks.push(chunk)
+  t.is(chunks.length, 2)
+  t.true(chunks.every((chunk, i) => chunk.buffer === blocks[i]?.buffer))
+  // without views (a daemon's budget): copies of at most 64 KiB, none sharing a block's memory
+  const copies: Uint8Array[] = []
+  for await (const chunk of readFileBytes(recording, root, size, { budget: new ReadBudget(1 << 20) })) copies.push(chunk)
+  t.true(copies.length > 2 && copies.every(chunk => chunk.byteLength <= 64 * 1024 && !blocks.some(block => block.buffer === chunk.buffer)))
+})
+
 test('a leaf read in pieces that is shorter or longer than its parent says is an invalid DAG', async t => {
   const leaf = new Uint8Array(1000).fill(1)
   const cid = CID.createV1(raw.code, await sha256.digest(leaf))
