@@ -28,7 +28,7 @@ export async function openLocalTransport (root: string): Promise<Transport> {
       }
       if (node == null) {
         const [{ createNode }, { openRepo }] = await Promise.all([import('../node/node.js'), import('../node/repo/repo.js')])
-        node = await createNode(await openRepo(root), { soleReader: true })
+        node = await createNode(await openRepo(root))
       }
       yield * command.run({ node, signal }, call)
     },

@@ -63,8 +63,6 @@ export interface CreateNodeOptions {
   services?: NetworkServices
   /** The denylist the network parts already use; one is opened on the repo's folder otherwise. */
   denylist?: Denylist
-  /** One command runs on the node (the CLI on its own repo): reads hand on views of their blocks ({@link ReadBudget.views}). */
-  soleReader?: boolean
 }
 
 /**
@@ -108,7 +106,7 @@ export async function createNode (repo: Repo, options: CreateNodeOptions = {}): 
     helia,
     fs: unixfs(helia),
     blocks: contentBlocks(helia, repo.blockstore, options.network != null ? networkFetch(helia, repo.blockstore) : undefined),
-    readBudget: new ReadBudget(parseByteSize(repo.config.Datastore.ReadAheadBudget), { views: options.soleReader === true }),
+    readBudget: new ReadBudget(parseByteSize(repo.config.Datastore.ReadAheadBudget)),
     directories: new DirectoryCache(directoryCacheBytes),
     online: options.network != null,
     announce (cids) {

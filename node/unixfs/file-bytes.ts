@@ -43,7 +43,12 @@ export async function * readFileBytes (store: PieceSource, root: dagPb.PBNode | 
   const start = BigInt(options.offset ?? 0)
   const end = options.length !== undefined ? minBig(size, start + BigInt(options.length)) : size
   if (start >= end) return
-  yield * walk(store, { node: root, size, position: 0n, views: options.budget?.views ?? true }, start, end, options)
+  const leave = options.budget?.enter()
+  try {
+    yield * walk(store, { node: root, size, position: 0n, views: options.budget?.views ?? true }, start, end, options)
+  } finally {
+    leave?.()
+  }
 }
 
 /** A node of the file with where it starts and the size its parent's block sizes give it. */
