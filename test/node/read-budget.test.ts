@@ -1,4 +1,4 @@
-import test from 'ava'
+import test, { type ExecutionContext } from 'ava'
 import * as dagPb from '@ipld/dag-pb'
 import { UnixFS } from 'ipfs-unixfs'
 import { CID } from 'multiformats/cid'
@@ -91,27 +91,35 @@ function busyBudget (capacity: number): ReadBudget {
   return budget
 }
 
-test('among many readers, the block a reader is handing on in copies stays counted against the budget until its bytes are out', async t => {
+/** A read under `budget` of a file of four 100,000-byte leaves, and its block reads counted. */
+async function fourLeaves (budget: ReadBudget): Promise<{ reader: AsyncGenerator<Uint8Array, void, undefined>, counted: { inPieces: number, whole: number } }> {
   const { root, store, size } = await memoryFile(4, 100_000)
-  const budget = busyBudget(100_000)
   const counted = piecewise(store)
-  const reader = readFileBytes(counted.store, root, size, { budget })
+  return { reader: readFileBytes(counted.store, root, size, { budget }), counted }
+}
+
+/** Checks that the reader holds one leaf of the budget, then that stopping it gives all back. */
+async function stopsGivingBack (t: ExecutionContext, reader: AsyncGenerator<Uint8Array, void, undefined>, budget: ReadBudget): Promise<void> {
+  t.is(budget.used, 100_000)
+  await reader.return()
+  t.is(budget.used, 0)
+}
+
+test('among many readers, the block a reader is handing on in copies stays counted against the budget until its bytes are out', async t => {
+  const budget = busyBudget(100_000)
+  const { reader, counted } = await fourLeaves(budget)
   await reader.next() // the first 64 KiB of the first leaf
   t.is(budget.used, 100_000, 'the first leaf, held whole while it is handed on')
   t.deepEqual([counted.whole, counted.inPieces], [1, 0], 'so nothing is read ahead of it')
   await reader.next() // its last piece
   await reader.next() // the first piece of the second leaf: the first was given back, so the second came whole
   t.deepEqual([counted.whole, counted.inPieces], [2, 0])
-  t.is(budget.used, 100_000)
-  await reader.return()
-  t.is(budget.used, 0)
+  await stopsGivingBack(t, reader, budget)
 })
 
 test('a block handed on as a view stays counted against the budget until the reader has taken the bytes after it', async t => {
-  const { root, store, size } = await memoryFile(4, 100_000)
   const budget = new ReadBudget(100_000)
-  const counted = piecewise(store)
-  const reader = readFileBytes(counted.store, root, size, { budget })
+  const { reader, counted } = await fourLeaves(budget)
   const first = await reader.next()
   t.is(first.value?.byteLength, 100_000, 'the first leaf, whole, in one view')
   t.is(budget.used, 100_000)
@@ -123,9 +131,7 @@ test('a block handed on as a view stays counted against the budget until the rea
   // once past the second leaf, the first is given back and the third comes whole
   while (counted.whole < 2) t.false((await reader.next()).done)
   t.deepEqual([counted.whole, counted.inPieces], [2, 1])
-  t.is(budget.used, 100_000)
-  await reader.return()
-  t.is(budget.used, 0)
+  await stopsGivingBack(t, reader, budget)
 })
 
 test('a few readers get a counted block as a view of itself, many get copies', async t => {
