@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { readDuration } from './duration.js'
 import { parseTcpMultiaddr } from './tcp-address.js'
 import { pinningApiAddress } from './profiles.js'

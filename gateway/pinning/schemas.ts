@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { multiaddr } from '@multiformats/multiaddr'
 import { parseCid } from '../../node/content/content-path.js'
 import { UsageError } from '../../node/errors.js'
