@@ -193,14 +193,15 @@ async function * walk (store: PieceSource, placed: Placed, start: bigint, end: b
         read.reserved = Math.min(read.reserved, block.byteLength)
         readMore(false)
         const { cid, position, size } = child
+        const decoded = cid.code === dagPb.code ? dagPb.decode(block) : undefined
+        // an inner node is not counted while its children are read (they count for
+        // themselves), so its own data, if any, goes out in copies
+        if (decoded != null && decoded.Links.length > 0) {
+          budget?.release(read.reserved)
+          read.reserved = 0
+        }
         views = budget == null || (budget.views && read.reserved > 0)
-        if (cid.code === dagPb.code) {
-          const decoded = dagPb.decode(block)
-          // an inner node's bytes are not handed on (its children count for themselves)
-          if (decoded.Links.length > 0) {
-            budget?.release(read.reserved)
-            read.reserved = 0
-          }
+        if (decoded != null) {
           yield * walk(store, { cid, position, size, node: decoded, views }, start, end, options)
         } else if (cid.code === raw.code) {
           yield * walk(store, { cid, position, size, node: block, views }, start, end, options)
