@@ -1,5 +1,5 @@
 import { unlink } from 'node:fs/promises'
-import { blockCid, blockEntries, concurrently, fileSize, tempFiles } from '../repo/block-files.js'
+import { blockCid, blockEntries, blockFileOfTemp, concurrently, fileSize, tempFiles } from '../repo/block-files.js'
 import { pinnedBlockKeys } from './pins.js'
 import type { CairnNode } from '../node.js'
 import type { CID } from 'multiformats/cid'
@@ -31,13 +31,17 @@ async function remove (path: string): Promise<number | undefined> {
  * interrupted pin can leave behind). Holds the node's GC lock (`node.gcLock`) and
  * Helia's block write lock while it runs, so nothing in this process writes blocks or
  * is between writing blocks and pinning them meanwhile; the repo lock keeps other
- * processes out.
+ * processes out. Blocks fetched for a reader are written outside those locks: GC waits
+ * for the writes under way before it lists the blocks, so none lands unlisted after its
+ * pass, and leaves alone the temp files of the writes started since.
  */
 export async function * collectGarbage (node: CairnNode, signal?: AbortSignal): AsyncGenerator<GcRemoval> {
   const releaseGc = await node.gcLock.exclusive()
   const release = await (node.helia.blockstore as Lockable).lock?.writeLock()
   try {
+    const blockstore = node.repo.blockstore
     const keep = await pinnedBlockKeys(node, signal)
+    await blockstore.writesDone()
     async function * unkept (): AsyncGenerator<{ path: string, multihash: MultihashDigest }> {
       for await (const entry of blockEntries(node.repo.paths.blocks)) {
         signal?.throwIfAborted()
@@ -49,6 +53,8 @@ export async function * collectGarbage (node: CairnNode, signal?: AbortSignal): 
       return size !== undefined ? { kind: 'block', cid: blockCid(multihash), size } : undefined
     })
     for await (const path of tempFiles(node.repo.paths.blocks)) {
+      const block = blockFileOfTemp(path)
+      if (block != null && blockstore.isWriting(block)) continue
       const size = await remove(path)
       if (size !== undefined) yield { kind: 'temp', path, size }
     }

@@ -95,7 +95,18 @@ export async function * blockFiles (blocksDir: string): AsyncGenerator<BlockFile
   })
 }
 
-/** Temp files left by block writes that never finished (a killed process). */
+/**
+ * The block file a temp file is written for (`.<key>.data.<pid>-<n>.tmp`, or steno's
+ * `.<key>.data.tmp`), undefined for a temp file of no block.
+ */
+export function blockFileOfTemp (path: string): string | undefined {
+  const slash = path.lastIndexOf('/')
+  const name = path.slice(slash + 1)
+  const end = name.indexOf(EXTENSION)
+  return name.startsWith('.') && end > 1 ? path.slice(0, slash + 1) + name.slice(1, end + EXTENSION.length) : undefined
+}
+
+/** Temp files of block writes: left by writes that never finished (a killed process), or of writes under way. */
 export async function * tempFiles (blocksDir: string): AsyncGenerator<string> {
   for await (const path of filesUnder(blocksDir)) {
     const name = path.slice(path.lastIndexOf('/') + 1)

@@ -75,8 +75,14 @@ export class SyncingBlockstore extends HashingBlockstore {
     await super.close()
   }
 
-  private async writesDone (): Promise<void> {
+  /** Resolves once the writes under way now are done, whether they succeeded or not. */
+  async writesDone (): Promise<void> {
     await Promise.allSettled([...this.#writing.values()])
+  }
+
+  /** Whether this process is writing the block file `path` now. */
+  isWriting (path: string): boolean {
+    return this.#writing.has(path)
   }
 
   /** Files and folders fsynced so far, and block files written and not yet synced (all zero without `Datastore.Sync`). */

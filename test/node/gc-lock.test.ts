@@ -1,6 +1,8 @@
 import test from 'ava'
 import { createReadStream } from 'node:fs'
+import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import { importCar } from '../../node/car/car-import.js'
 import { dagImport } from '../../node/commands/dag.js'
 import { pinAdd } from '../../node/commands/pin.js'
@@ -84,4 +86,32 @@ test('without the lock, GC between writing blocks and pinning them would take th
   t.is(blocks, 9)
   const removed = await gcAll(node)
   t.is(removed.filter(r => r.kind === 'block').length, 9)
+})
+
+test('GC removes the fetched blocks still being written as it starts, and breaks none of the writes it meets', async t => {
+  const { node, cleanup } = await tempNode()
+  t.teardown(cleanup)
+  const blockstore = node.repo.blockstore
+  // a fetched block is written outside GC's locks while its reader goes on (networkFetch)
+  const before = await Promise.all(Array.from({ length: 200 }, async () => await rawBlock(randomBytes(64 * 1024))))
+  const beforeWrites = before.map(async b => await blockstore.put(b.cid, b.bytes))
+  const collected = new AbortController()
+  const during: Array<Awaited<ReturnType<typeof rawBlock>>> = []
+  const duringWrites: Array<Promise<unknown>> = []
+  const writer = (async () => {
+    while (!collected.signal.aborted) {
+      const b = await rawBlock(randomBytes(64 * 1024))
+      during.push(b)
+      duringWrites.push(blockstore.put(b.cid, b.bytes))
+      await nextTurn()
+    }
+  })()
+  const removed = new Set((await gcAll(node)).flatMap(r => r.kind === 'block' ? [r.cid.toString()] : []))
+  collected.abort()
+  await writer
+  await Promise.all([...beforeWrites, ...duringWrites])
+  t.true(before.every(b => removed.has(b.cid.toString())), 'every block being written as GC started is listed and removed')
+  for (const b of before) t.false(await blockstore.has(b.cid))
+  t.true(during.length > 0)
+  for (const b of during) t.is(await blockstore.has(b.cid), !removed.has(b.cid.toString()), 'a block written during GC is whole on disk unless GC removed it')
 })
