@@ -29,7 +29,8 @@ export async function loadUnixfsProtonsWriter () { return writer }
 const staticImports = {
   name: 'static-imports',
   setup (build) {
-    build.onLoad({ filter: /[\\/]dist[\\/]node[\\/](helia-class|unixfs-protons)\.js$/ }, args => ({
+    const names = Object.keys(replaced).map(file => file.replace(/\.js$/, '')).join('|')
+    build.onLoad({ filter: new RegExp(`[\\\\/]dist[\\\\/]node[\\\\/](${names})\\.js$`) }, args => ({
       contents: replaced[args.path.split(/[\\/]/).pop()],
       loader: 'js',
       resolveDir: fileURLToPath(new URL('../dist/node/', import.meta.url))
