@@ -121,7 +121,7 @@ test('4 processes racing for a stale lock: exactly one holds it, every time', as
 test('a daemon that finds the lock held by a short CLI command waits for it instead of exiting', async t => {
   const { repo, cleanup } = await tempRepo()
   t.teardown(cleanup)
-  const env = { ...process.env, CAIRN_PATH: repo, CAIRN_API: '/ip4/127.0.0.1/tcp/0', CAIRN_GATEWAY: '/ip4/127.0.0.1/tcp/0' }
+  const env = { ...process.env, CAIRN_PATH: repo, CAIRN_API: '/ip4/127.0.0.1/tcp/0', CAIRN_GATEWAY: '/ip4/127.0.0.1/tcp/0', CAIRN_PINNING_API: '/ip4/127.0.0.1/tcp/0' }
   const holder = spawn(process.execPath, [cliPath, 'dag', 'import'], { env, stdio: ['pipe', 'ignore', 'ignore'] })
   t.teardown(() => { if (holder.exitCode == null) holder.kill('SIGKILL') })
   await lockHeldBy(repo, holder.pid as number)
