@@ -1,5 +1,5 @@
 import { opendir, stat } from 'node:fs/promises'
-import { join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import parallel from 'it-parallel'
 import { base32upper } from 'multiformats/bases/base32'
 import { CID } from 'multiformats/cid'
@@ -100,10 +100,9 @@ export async function * blockFiles (blocksDir: string): AsyncGenerator<BlockFile
  * `.<key>.data.tmp`), undefined for a temp file of no block.
  */
 export function blockFileOfTemp (path: string): string | undefined {
-  const slash = path.lastIndexOf('/')
-  const name = path.slice(slash + 1)
+  const name = basename(path)
   const end = name.indexOf(EXTENSION)
-  return name.startsWith('.') && end > 1 ? path.slice(0, slash + 1) + name.slice(1, end + EXTENSION.length) : undefined
+  return name.startsWith('.') && end > 1 ? join(dirname(path), name.slice(1, end + EXTENSION.length)) : undefined
 }
 
 /** Temp files of block writes: left by writes that never finished (a killed process), or of writes under way. */

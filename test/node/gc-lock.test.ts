@@ -9,7 +9,7 @@ import { pinAdd } from '../../node/commands/pin.js'
 import { collectGarbage, type GcRemoval } from '../../node/pins/gc.js'
 import { verifyPins } from '../../node/pins/pins.js'
 import { fixturePath, tempNode } from '../helpers/fixtures.js'
-import { pbBlock, rawBlock } from '../helpers/hostile-dags.js'
+import { pbBlock, rawBlock, type TestBlock } from '../helpers/hostile-dags.js'
 import { connectNodes, startNodes, stopNodes, waitFor, type TestNode } from '../helpers/nodes.js'
 import type { CairnNode } from '../../node/node.js'
 import type { GcLockState } from '../../node/pins/gc-lock.js'
@@ -96,7 +96,7 @@ test('GC removes the fetched blocks still being written as it starts, and breaks
   const before = await Promise.all(Array.from({ length: 200 }, async () => await rawBlock(randomBytes(64 * 1024))))
   const beforeWrites = before.map(async b => await blockstore.put(b.cid, b.bytes))
   const collected = new AbortController()
-  const during: Array<Awaited<ReturnType<typeof rawBlock>>> = []
+  const during: TestBlock[] = []
   const duringWrites: Array<Promise<unknown>> = []
   const writer = (async () => {
     while (!collected.signal.aborted) {
