@@ -4,6 +4,7 @@
 // gateways). Every dial off this machine throws (forbidDialOut).
 import '../node/polyfill.js'
 import { createServer } from 'node:http'
+import { createReadStream } from 'node:fs'
 import { libp2pDefaults } from '@helia/libp2p'
 import { globSource, unixfs, type UnixFS } from '@helia/unixfs'
 import { tcp } from '@libp2p/tcp'
@@ -23,7 +24,8 @@ forbidDialOut()
 /** One request from the bench; the answer is `{ id, result }` or `{ id, error }`. */
 export type StockRequest =
   | { op: 'add', size: number, seed: number, cidVersion?: 0 | 1 }
-  | { op: 'add-only-hash', size: number, seed: number }
+  | { op: 'add-file', path: string, cidVersion?: 0 | 1 }
+  | { op: 'add-file-only-hash', path: string }
   | { op: 'add-dir', files: Array<{ path: string, seed: number, size: number }> }
   | { op: 'add-tree', cwd: string, folder: string }
   | { op: 'cat', cid: string }
@@ -68,11 +70,16 @@ async function handle (req: StockRequest): Promise<unknown> {
       const cid = await fs.addByteStream(patternStream(req.size, req.seed), req.cidVersion === 0 ? { cidVersion: 0, rawLeaves: false } : {})
       return { cid: cid.toString(), seconds: seconds(t) }
     }
-    case 'add-only-hash': {
+    case 'add-file': {
+      const t = process.hrtime.bigint()
+      const cid = await fs.addByteStream(createReadStream(req.path), req.cidVersion === 0 ? { cidVersion: 0, rawLeaves: false } : {})
+      return { cid: cid.toString(), seconds: seconds(t) }
+    }
+    case 'add-file-only-hash': {
       const t = process.hrtime.bigint()
       // the importer with a blockstore that keeps nothing: what "only hash" means to stock Helia
       const sink = { put: async (cid: CID) => cid }
-      for await (const _ of importer([{ content: patternStream(req.size, req.seed) }], sink)) { /* the root */ }
+      for await (const _ of importer([{ content: createReadStream(req.path) }], sink)) { /* the root */ }
       return { seconds: seconds(t) }
     }
     case 'add-dir': {
