@@ -15,15 +15,15 @@ async function readConfigLocked (root: string): Promise<Config> {
 
 /**
  * Runs commands in this process on the repo at `root`, with no network. The node is
- * opened at the first command that needs it; a command that answers from the config
- * alone (`fromConfig`: `id`, `config show`) opens none, so it loads no Helia.
+ * opened at the first command that needs it; a call that is answered from the config
+ * alone (`fromConfig`: `id`, `config show`, `add -n`) opens none, so it loads no Helia.
  */
 export async function openLocalTransport (root: string): Promise<Transport> {
   let node: CairnNode | undefined
   return {
     async * invoke (command, call, signal) {
-      if (command.output === 'values' && command.fromConfig != null) {
-        yield * command.fromConfig(await readConfigLocked(root), call)
+      if (command.output === 'values' && command.fromConfig != null && command.needsNode?.(call) !== true) {
+        yield * command.fromConfig(await readConfigLocked(root), call, signal)
         return
       }
       if (node == null) {

@@ -2,6 +2,8 @@ import { UsageError } from '../errors.js'
 import { importProfile } from './import-profile.js'
 import { valuesCommand } from './command.js'
 import type { AddedEntry, AddProgress } from '../unixfs/importer.js'
+import type { CommandCall } from './command.js'
+import type { CairnNode } from '../node.js'
 import type { CID } from 'multiformats/cid'
 
 /** What `add` yields: one entry per file or directory (root last), and progress values with `--progress`. */
@@ -32,47 +34,58 @@ export const add = valuesCommand<AddValue>({
     { name: 'preserve-mtime', type: 'boolean', description: 'store the files\' modification times' },
     { name: 'stdin-name', type: 'string', description: 'name for the data read from stdin' }
   ],
-  async * run ({ node, signal }, { options, inputs, independentInputs }) {
-    if (inputs == null) throw new UsageError('nothing to add: give a path, or - for stdin')
-    const profile = importProfile(options)
-    const onlyHash = options['only-hash'] === true
-    const [{ importEntries }, { hashOnlyBlockstore }, { commitWrite }] = await Promise.all([
-      import('../unixfs/importer.js'),
-      import('../unixfs/hash-only-blockstore.js'),
-      import('../pins/commit-write.js')
-    ])
-    const blockstore = onlyHash ? hashOnlyBlockstore : node.helia.blockstore
-    const roots: CID[] = []
-    // the last entry (the root) is held back until the pin is in place
-    let pending: AddedEntry | undefined
-    // as `withoutGc`, held across the yields: a daemon's GC waits from the first block
-    // written until the roots are pinned (an interrupted add leaves no pin)
-    const releaseGc = onlyHash ? undefined : await node.gcLock.shared()
-    try {
-      const events = importEntries(inputs, blockstore, profile, { signal, progress: options.progress === true, independentInputs: independentInputs === true })
-      for await (const event of events) {
-        if (event.type === 'progress') {
-          yield event.progress
-          continue
-        }
-        if (event.topLevel) roots.push(event.cid)
-        if (pending != null) yield pending
-        pending = event.entry
-      }
-      if (pending == null) throw new UsageError('nothing to add')
-      if (!onlyHash) {
-        // re-adding pinned content is not an error; what is pinned is announced by the pin
-        const pin = options.pin !== false
-        await commitWrite(node, roots, { pin, written: true, signal })
-        if (!pin) node.announce(roots)
-      }
-    } finally {
-      releaseGc?.()
-    }
-    yield pending
+  async * run ({ node, signal }, call) {
+    yield * addInputs(call.options['only-hash'] === true ? undefined : node, call, signal)
   },
+  // only hashing stores nothing: offline, `add -n` opens no stores
+  async * fromConfig (_config, call, signal) {
+    yield * addInputs(undefined, call, signal)
+  },
+  needsNode: call => call.options['only-hash'] !== true,
   text (value, options) {
     if (isAddProgress(value)) return undefined
     return options.quiet === true ? value.Hash : `added ${value.Hash} ${value.Name}`
   }
 })
+
+/**
+ * Imports the call's inputs, yielding each entry (the root last, once it is pinned) and
+ * progress values; into `node`'s repo, or with no node only computing the CIDs (`-n`).
+ */
+async function * addInputs (node: CairnNode | undefined, { options, inputs, independentInputs }: CommandCall, signal: AbortSignal): AsyncGenerator<AddValue> {
+  if (inputs == null) throw new UsageError('nothing to add: give a path, or - for stdin')
+  const profile = importProfile(options)
+  const [{ importEntries }, blockstore, commit] = await Promise.all([
+    import('../unixfs/importer.js'),
+    node != null ? node.helia.blockstore : import('../unixfs/hash-only-blockstore.js').then(m => m.hashOnlyBlockstore),
+    node != null ? import('../pins/commit-write.js') : undefined
+  ])
+  const roots: CID[] = []
+  // the last entry (the root) is held back until the pin is in place
+  let pending: AddedEntry | undefined
+  // as `withoutGc`, held across the yields: a daemon's GC waits from the first block
+  // written until the roots are pinned (an interrupted add leaves no pin)
+  const releaseGc = await node?.gcLock.shared()
+  try {
+    const events = importEntries(inputs, blockstore, profile, { signal, progress: options.progress === true, independentInputs: independentInputs === true })
+    for await (const event of events) {
+      if (event.type === 'progress') {
+        yield event.progress
+        continue
+      }
+      if (event.topLevel) roots.push(event.cid)
+      if (pending != null) yield pending
+      pending = event.entry
+    }
+    if (pending == null) throw new UsageError('nothing to add')
+    if (node != null && commit != null) {
+      // re-adding pinned content is not an error; what is pinned is announced by the pin
+      const pin = options.pin !== false
+      await commit.commitWrite(node, roots, { pin, written: true, signal })
+      if (!pin) node.announce(roots)
+    }
+  } finally {
+    releaseGc?.()
+  }
+  yield pending
+}

@@ -66,10 +66,12 @@ export interface ValuesCommand<R = unknown> extends CommandBase {
   output: 'values'
   run(ctx: CommandContext, call: CommandCall): AsyncIterable<R>
   /**
-   * Offline, the answer from the repo's config alone (`id`, `config show`): the CLI then
-   * opens no node (no Helia, no stores, no lock). Through a daemon `run` answers.
+   * Offline, the answer from the repo's config alone (`id`, `config show`, `add -n`): the
+   * CLI then opens no node (no Helia, no stores, no lock). Through a daemon `run` answers.
    */
-  fromConfig?(config: Config, call: CommandCall): AsyncIterable<R>
+  fromConfig?(config: Config, call: CommandCall, signal: AbortSignal): AsyncIterable<R>
+  /** With {@link fromConfig}: true for the calls that need the node all the same (`add` without `-n`). */
+  needsNode?(call: CommandCall): boolean
   /**
    * With a `progress` option the CLI turns it on when stderr is a terminal and draws a
    * byte bar from `{ Name, Bytes }` values; `false` draws none (the text shows progress).

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { cliText, tempRepo } from '../helpers/cli.js'
 
 /** The modules a script loads, by a loader hook in the child that prints each URL. */
 function modulesLoadedBy (script: string): string[] {
@@ -34,4 +35,23 @@ test('a CLI call finding a daemon (lock probe, RPC transport) loads no native lo
   await once(holder.stdout, 'data')
   const loaded = modulesLoadedBy(`const { lockHolderAlive } = await import(${JSON.stringify(dist('node/repo/lock.js'))}); await import(${JSON.stringify(dist('cli/connect.js'))}); if (!(await lockHolderAlive(${JSON.stringify(lock)}))) throw new Error('lock not seen')`)
   t.deepEqual(loaded.filter(url => url.includes('fs-native-extensions') || url === 'node:http' || url === 'node:crypto'), [])
+})
+
+test('offline, `add -n` opens no node: it loads no Helia, libp2p node or store, and gives the CID the CLI gives', async t => {
+  const { repo, cleanup } = await tempRepo()
+  t.teardown(cleanup)
+  const expected = (await cliText(['add', '-n', '-q', '-'], { repo, input: 'only hashed' })).trim()
+  const loaded = modulesLoadedBy(`
+    const { openLocalTransport } = await import(${JSON.stringify(dist('cli/local-transport.js'))})
+    const { add } = await import(${JSON.stringify(dist('node/commands/add.js'))})
+    const transport = await openLocalTransport(${JSON.stringify(repo)})
+    const inputs = (async function * () { yield { path: '', content: (async function * () { yield new TextEncoder().encode('only hashed') })() } })()
+    const values = []
+    for await (const value of transport.invoke(add, { args: [], options: { 'only-hash': true }, inputs }, new AbortController().signal)) values.push(value)
+    await transport.close()
+    if (values.at(-1)?.Hash !== ${JSON.stringify(expected)}) throw new Error('unexpected CID: ' + JSON.stringify(values))
+  `)
+  t.true(loaded.some(url => url.includes('ipfs-unixfs-importer')), 'the importer ran')
+  const heavy = loaded.filter(url => /node_modules\/(helia|@helia|libp2p|@libp2p\/(tcp|yamux|kad-dht|bitswap)|@chainsafe|blockstore-fs|classic-level|datastore-level)\//.test(url))
+  t.deepEqual(heavy, [])
 })
