@@ -55,11 +55,14 @@ export const add = valuesCommand<AddValue>({
 async function * addInputs (node: CairnNode | undefined, { options, inputs, independentInputs }: CommandCall, signal: AbortSignal): AsyncGenerator<AddValue> {
   if (inputs == null) throw new UsageError('nothing to add: give a path, or - for stdin')
   const profile = importProfile(options)
-  const [{ importEntries }, blockstore, commit] = await Promise.all([
+  const [{ importEntries }, store, commit, written] = await Promise.all([
     import('../unixfs/importer.js'),
     node != null ? node.helia.blockstore : import('../unixfs/hash-only-blockstore.js').then(m => m.hashOnlyBlockstore),
-    node != null ? import('../pins/commit-write.js') : undefined
+    node != null ? import('../pins/commit-write.js') : undefined,
+    node != null ? import('../dag/written-links.js').then(m => new m.WrittenLinks()) : undefined
   ])
+  // the pin then counts the blocks from the links recorded, without reading them back
+  const blockstore = written?.recording(store) ?? store
   const roots: CID[] = []
   // the last entry (the root) is held back until the pin is in place
   let pending: AddedEntry | undefined
@@ -81,7 +84,7 @@ async function * addInputs (node: CairnNode | undefined, { options, inputs, inde
     if (node != null && commit != null) {
       // re-adding pinned content is not an error; what is pinned is announced by the pin
       const pin = options.pin !== false
-      await commit.commitWrite(node, roots, { pin, written: true, signal })
+      await commit.commitWrite(node, roots, { pin, ...(written != null ? { written } : {}), signal })
       if (!pin) node.announce(roots)
     }
   } finally {

@@ -10,6 +10,12 @@ export interface BlockSource {
   has(cid: CID, signal?: AbortSignal): Promise<boolean>
   /** The whole block; a source that cannot fetch throws ERR_BLOCK_NOT_LOCAL for a missing one. */
   get(cid: CID, signal?: AbortSignal): Promise<Uint8Array>
+  /**
+   * The links of a block known without reading it (a write that just put it recorded
+   * them), or undefined when they are not. Used by walks that neither verify nor choose
+   * their own `children`; such a block is yielded without bytes.
+   */
+  links?(cid: CID): readonly CID[] | undefined
 }
 
 /**
@@ -91,6 +97,7 @@ export async function * walkDag<S = undefined> (source: BlockSource, root: CID, 
   const seen = options.seen ?? new Set<string>()
   const keyOf = options.key ?? ((cid: CID) => blockKey(cid.multihash))
   const children = options.children ?? (block => linksOf(block.cid, block.bytes).map(cid => ({ cid, state: block.state })))
+  const knownLinks = !verify && options.children == null ? source.links?.bind(source) : undefined
   const lookahead = options.lookahead ?? 0
   const signal = options.signal
   const breadthFirst = options.order === 'breadth-first'
@@ -124,6 +131,13 @@ export async function * walkDag<S = undefined> (source: BlockSource, root: CID, 
     if (ahead != null) return await ahead
     return await read(cid)
   }
+  const push = (links: Array<DagChild<S>>, depth: number): void => {
+    if (breadthFirst) {
+      for (const link of links) pending.push({ ...link, depth: depth + 1 })
+    } else {
+      for (let i = links.length - 1; i >= 0; i--) pending.push({ ...(links[i] as DagChild<S>), depth: depth + 1 })
+    }
+  }
   const isLocal = async (cid: CID): Promise<boolean> => cid.multihash.code === IDENTITY || await source.has(cid, signal)
 
   while (size() > 0) {
@@ -140,6 +154,12 @@ export async function * walkDag<S = undefined> (source: BlockSource, root: CID, 
     }
     let bytes: Uint8Array | undefined
     const links: Array<DagChild<S>> = []
+    const known = knownLinks?.(cid)
+    if (known != null) {
+      yield { cid, depth, state }
+      if (depth < maxDepth) push(known.map(link => ({ cid: link, state })), depth)
+      continue
+    }
     try {
       // a read of a missing block fails (or fetches) by itself: ask only when it matters
       const unread = !readRaw && cid.code === RAW
@@ -162,10 +182,6 @@ export async function * walkDag<S = undefined> (source: BlockSource, root: CID, 
       continue
     }
     yield bytes != null ? { cid, depth, state, bytes } : { cid, depth, state }
-    if (breadthFirst) {
-      for (const link of links) pending.push({ ...link, depth: depth + 1 })
-    } else {
-      for (let i = links.length - 1; i >= 0; i--) pending.push({ ...(links[i] as DagChild<S>), depth: depth + 1 })
-    }
+    push(links, depth)
   }
 }

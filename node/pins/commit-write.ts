@@ -1,4 +1,5 @@
 import { addPin } from './pins.js'
+import type { WrittenLinks } from '../dag/written-links.js'
 import type { CairnNode } from '../node.js'
 import type { CID } from 'multiformats/cid'
 
@@ -6,8 +7,8 @@ import type { CID } from 'multiformats/cid'
 export interface CommitWriteOptions {
   /** Pin each root recursively. */
   pin: boolean
-  /** The whole DAG was just written by the caller (see addPin's `written`). */
-  written?: boolean
+  /** The links of the DAG the caller just wrote whole (see addPin's `written`). */
+  written?: WrittenLinks
   /** Put before the message of a pin's failure (Kubo's `dag import` names the root). */
   pinFailure?: (root: CID) => string
   signal?: AbortSignal
@@ -27,7 +28,7 @@ export async function commitWrite (node: CairnNode, roots: CID[], options: Commi
   for (const root of roots) {
     try {
       // syncs the blocks before the pin, and the pin
-      await addPin(node, root, { recursive: true, ...(options.written === true ? { written: true } : {}), ...(options.signal != null ? { signal: options.signal } : {}) })
+      await addPin(node, root, { recursive: true, ...(options.written != null ? { written: options.written } : {}), ...(options.signal != null ? { signal: options.signal } : {}) })
     } catch (err) {
       // the error keeps its class and code
       if (options.pinFailure != null && err instanceof Error) err.message = `${options.pinFailure(root)}${err.message}`

@@ -5,6 +5,7 @@ import { nodeBlocks, storeBlocks } from '../blocks.js'
 import { DAG_PB, SHA2_256 } from '../dag/codecs.js'
 import { dagWalker } from '../dag/helia-walker.js'
 import { walkDag, type BlockSource, type WalkedBlock } from '../dag/walk.js'
+import type { WrittenLinks } from '../dag/written-links.js'
 import type { CairnNode } from '../node.js'
 import type { CID } from 'multiformats/cid'
 
@@ -71,10 +72,11 @@ export interface AddPinOptions {
   /** Called for each block of the DAG as it is found (fetched when online). Not called with `written`. */
   onBlock?: (block: WalkedBlock) => void
   /**
-   * The whole DAG was just written to this repo by the caller (`add`), under the GC lock:
-   * nothing needs fetching or checking first.
+   * The whole DAG was just written to this repo by the caller (`add`), under the GC lock,
+   * which recorded the links of what it wrote: nothing needs fetching or checking first,
+   * and the pin counts the blocks without reading back those recorded.
    */
-  written?: boolean
+  written?: WrittenLinks
 }
 
 /**
@@ -85,8 +87,8 @@ export interface AddPinOptions {
  * leaf counts as present, which saves one access() per leaf; a missing block that is read
  * is still an error.
  */
-function linkedBlocks (node: CairnNode): BlockSource {
-  return { ...storeBlocks(node.repo.blockstore), has: async () => true }
+function linkedBlocks (node: CairnNode, written?: WrittenLinks): BlockSource {
+  return { ...storeBlocks(node.repo.blockstore), has: async () => true, ...(written != null ? { links: cid => written.linksOf(cid) } : {}) }
 }
 
 /**
@@ -107,7 +109,7 @@ async function addPinNow (node: CairnNode, cid: CID, options: AddPinOptions): Pr
     throw new AlreadyPinnedError(`${cid.toString()} is already pinned recursively`)
   }
   const depth = options.recursive ? Infinity : 0
-  if (options.written !== true) {
+  if (options.written == null) {
     // make every block local (fetching what is missing when online); raw leaves that are
     // already here need not be read
     const walk = walkDag(nodeBlocks(node), cid, { depth, readRawLeaves: false, missing: node.online ? 'fetch' : 'fail', ...signalOption(options.signal) })
@@ -132,7 +134,7 @@ async function addPinNow (node: CairnNode, cid: CID, options: AddPinOptions): Pr
     depth,
     metadata: pinMetadata(cid, name),
     ...signalOption(options.signal),
-    walker: dagWalker(linkedBlocks(node)),
+    walker: dagWalker(linkedBlocks(node, options.written)),
     offline: !node.online
   } as Parameters<CairnNode['helia']['pins']['add']>[1]))
   await node.repo.datastore.sync()

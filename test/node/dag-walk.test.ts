@@ -114,3 +114,14 @@ test.serial('pinning a 20,000-deep directory chain gives no MaxListenersExceeded
   t.deepEqual(warnings, [])
   t.true(await node.helia.pins.isPinned(chain.blocks[20_000]?.cid as CID))
 })
+
+test('links a source knows are followed without reading the block; a verifying walk reads it all the same', async t => {
+  const { a, b, c, d } = await diamond()
+  const source = { ...memorySource([a, b, c, d]), links: (cid: CID) => cid.equals(b.cid) ? [d.cid] : undefined }
+  t.is((await collect(walkDag(source, a.cid))).length, 4)
+  t.false(source.gets.includes(b.cid.toString()))
+  t.true(source.gets.includes(c.cid.toString()))
+  source.gets.length = 0
+  await collect(walkDag(source, a.cid, { verify: true }))
+  t.true(source.gets.includes(b.cid.toString()))
+})
