@@ -2,6 +2,7 @@ import { importer, type ImportCandidate, type ImporterOptions, type WritableStor
 import { fixedSize, rabin } from 'ipfs-unixfs-importer/chunker'
 import { balanced, trickle } from 'ipfs-unixfs-importer/layout'
 import { Channel } from './channel.js'
+import { pbLeafImporter } from './pb-leaves.js'
 import { UsageError } from '../errors.js'
 import { assertSafePath } from './safe-name.js'
 import type { ImportProfile } from './import-options.js'
@@ -56,6 +57,8 @@ export function importerOptions (profile: ImportProfile, concurrentFiles = 1): I
     ? fixedSize({ chunkSize: profile.chunker.size })
     : rabin({ minChunkSize: profile.chunker.min, avgChunkSize: profile.chunker.avg, maxChunkSize: profile.chunker.max })
   const trickled = profile.layout === 'trickle'
+  // Kubo's trickle builder always makes a root over its leaves, with UnixFS `raw` leaves
+  const leafType = trickled ? 'raw' : 'file'
   return {
     cidVersion: profile.cidVersion,
     rawLeaves: profile.rawLeaves,
@@ -63,8 +66,8 @@ export function importerOptions (profile: ImportProfile, concurrentFiles = 1): I
     layout: trickled
       ? trickle({ maxChildrenPerNode: profile.maxChildrenPerNode, layerRepeat: 4 })
       : balanced({ maxChildrenPerNode: profile.maxChildrenPerNode }),
-    // Kubo's trickle builder always makes a root over its leaves, with UnixFS `raw` leaves
-    ...(trickled ? { reduceSingleLeafToSelf: false, leafType: 'raw' as const } : {}),
+    ...(trickled ? { reduceSingleLeafToSelf: false, leafType } : {}),
+    ...(profile.rawLeaves ? {} : { bufferImporter: pbLeafImporter({ cidVersion: profile.cidVersion, leafType }) }),
     shardSplitThresholdBytes: profile.shardSplitThresholdBytes,
     shardSplitStrategy: profile.shardSplitStrategy,
     shardFanoutBits: 8,
