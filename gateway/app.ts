@@ -108,6 +108,14 @@ async function handleRequest (node: CairnNode, req: Request, res: Response): Pro
   await serveContent(node, req, res, parsed, url, false)
 }
 
+let retrievalTimeout = { text: '', ms: 0 }
+
+/** `Gateway.RetrievalTimeout` in ms, parsed again only when its text changes (not on every request). */
+function retrievalTimeoutMs (text: string): number {
+  if (retrievalTimeout.text !== text) retrievalTimeout = { text, ms: parseDuration(text) }
+  return retrievalTimeout.ms
+}
+
 function protocolOf (req: Request): string {
   const forwarded = req.get('X-Forwarded-Proto')
   return forwarded === 'https' ? 'https' : 'http'
@@ -131,7 +139,7 @@ async function serveContent (node: CairnNode, req: Request, res: Response, parse
     offline: !node.online || onlyIfCached || node.config.Gateway.NoFetch,
     onlyIfCached,
     head: req.method === 'HEAD',
-    signal: requestSignal(res, parseDuration(node.config.Gateway.RetrievalTimeout)),
+    signal: requestSignal(res, retrievalTimeoutMs(node.config.Gateway.RetrievalTimeout)),
     ...(name != null ? { name } : {})
   }
   let format: ResponseFormat | undefined

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer'
 import { extname } from 'node:path'
 import { fileTypeFromBuffer } from 'file-type'
+import { LRUCache } from 'lru-cache'
 import mime from 'mime-types'
 import { scanJson } from './json-sniff.js'
 
@@ -18,19 +19,38 @@ export interface SniffSample {
 }
 
 /**
+ * Types sniffed lately from a sample, by what identifies its bytes: file-type's detectors
+ * over a 4 KiB sample were 7 % of a small-file request's CPU, and the bytes of a CID never change.
+ */
+const sniffed = new LRUCache<string, string>({ max: 4096 })
+
+/**
  * The Content-Type of a file, as boxo decides it: by the name's extension when it has a
  * known one, else by magic bytes (file-type), else HTML/SVG/XML by their first tag, JSON
  * objects and arrays as `application/json` (as boxo's mimetype library does), else
  * `text/plain; charset=utf-8` for text and `application/octet-stream` for the rest.
  * Without a sample (a Range response that does not cover the file's start) only the name
- * decides, and an unknown one is `application/octet-stream`.
+ * decides, and an unknown one is `application/octet-stream`. `contentId` names the
+ * sample's bytes (the file's CID): the type sniffed from them is remembered.
  */
-export async function sniffContentType (name: string | undefined, sample: SniffSample | undefined): Promise<string> {
+export async function sniffContentType (name: string | undefined, sample: SniffSample | undefined, contentId?: string): Promise<string> {
   if (name != null && extname(name) !== '') {
     const byName = mime.contentType(extname(name))
     if (byName !== false) return byName
   }
   if (sample == null) return 'application/octet-stream'
+  if (contentId == null) return await sniffBytesType(sample)
+  // the same file's sample is the same bytes when it is as long and as whole
+  const key = `${contentId} ${sample.head.byteLength} ${String(sample.whole)}`
+  const known = sniffed.get(key)
+  if (known != null) return known
+  const type = await sniffBytesType(sample)
+  sniffed.set(key, type)
+  return type
+}
+
+/** The type of a sample's bytes alone (see {@link sniffContentType}). */
+async function sniffBytesType (sample: SniffSample): Promise<string> {
   const { head } = sample
   if (head.byteLength === 0) return 'text/plain; charset=utf-8'
   const magic = await fileTypeFromBuffer(head)

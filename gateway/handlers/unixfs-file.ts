@@ -35,7 +35,7 @@ export async function serveUnixfsFile (req: Request, res: Response, ctx: Content
   // a symlink is served as itself (its target as the body), as boxo does
   const symlink = entry.type === 'file' && entry.unixfs.type === 'symlink'
   const sample = symlink ? undefined : await sniffSample(ctx, entry, size, range)
-  const contentType = symlink ? 'inode/symlink' : await sniffContentType(named ?? lastSegment, sample)
+  const contentType = symlink ? 'inode/symlink' : await sniffContentType(named ?? lastSegment, sample, entry.cid.toString())
   if (range.kind === 'full') {
     res.status(200)
     res.setHeader('Content-Type', contentType)

@@ -52,3 +52,15 @@ test('scanJson tells a whole value, a cut-off start and invalid text apart', t =
     t.is(scanJson(bad), 'invalid', bad)
   }
 })
+
+test('a type sniffed under a content id is remembered for that id, sample length and wholeness only', async t => {
+  const id = 'bafkreiexample-sniff-cache'
+  t.is(await sniffContentType(undefined, whole('{"a": 1}'), id), 'application/json')
+  // the same id, length and wholeness: the remembered type, whatever the bytes
+  t.is(await sniffContentType(undefined, whole('12345678'), id), 'application/json')
+  // another length or a cut sample is sniffed again
+  t.is(await sniffContentType(undefined, whole('12345'), id), 'text/plain; charset=utf-8')
+  t.is(await sniffContentType(undefined, cut('12345678'), id), 'text/plain; charset=utf-8')
+  // a known extension still decides first
+  t.is(await sniffContentType('page.html', whole('{"a": 1}'), id), 'text/html; charset=utf-8')
+})
