@@ -2,7 +2,8 @@ import { importer, type ImportCandidate, type ImporterOptions, type WritableStor
 import { fixedSize, rabin } from 'ipfs-unixfs-importer/chunker'
 import { balanced, trickle } from 'ipfs-unixfs-importer/layout'
 import { Channel } from './channel.js'
-import { pbLeafImporter } from './pb-leaves.js'
+import { pbLeafImporter, rawLeafImporter } from './leaf-importers.js'
+import { WriteBehind } from './write-behind.js'
 import { UsageError } from '../errors.js'
 import { assertSafePath } from './safe-name.js'
 import type { ImportProfile } from './import-options.js'
@@ -49,10 +50,10 @@ const progressStep = 1024 * 1024
 const CONCURRENT_FILES = 32
 
 /**
- * Translates an import profile into ipfs-unixfs-importer options; `concurrentFiles`
- * files at once (1 unless the inputs are independent).
+ * Translates an import profile into ipfs-unixfs-importer options: leaves written behind
+ * by `writes`, `concurrentFiles` files at once (1 unless the inputs are independent).
  */
-export function importerOptions (profile: ImportProfile, concurrentFiles = 1): ImporterOptions {
+export function importerOptions (profile: ImportProfile, writes: WriteBehind, concurrentFiles = 1): ImporterOptions {
   const chunker = profile.chunker.type === 'fixed'
     ? fixedSize({ chunkSize: profile.chunker.size })
     : rabin({ minChunkSize: profile.chunker.min, avgChunkSize: profile.chunker.avg, maxChunkSize: profile.chunker.max })
@@ -67,7 +68,7 @@ export function importerOptions (profile: ImportProfile, concurrentFiles = 1): I
       ? trickle({ maxChildrenPerNode: profile.maxChildrenPerNode, layerRepeat: 4 })
       : balanced({ maxChildrenPerNode: profile.maxChildrenPerNode }),
     ...(trickled ? { reduceSingleLeafToSelf: false, leafType } : {}),
-    ...(profile.rawLeaves ? {} : { bufferImporter: pbLeafImporter({ cidVersion: profile.cidVersion, leafType }) }),
+    bufferImporter: profile.rawLeaves ? rawLeafImporter(writes) : pbLeafImporter(writes, { cidVersion: profile.cidVersion, leafType }),
     shardSplitThresholdBytes: profile.shardSplitThresholdBytes,
     shardSplitStrategy: profile.shardSplitStrategy,
     shardFanoutBits: 8,
@@ -138,16 +139,25 @@ export async function * importEntries (inputs: AsyncIterable<InputEntry>, blocks
   const events = new Channel<ImportEvent>()
   const report = options.progress === true ? (progress: AddProgress) => { events.push({ type: 'progress', progress }) } : undefined
   const wrap = profile.wrapWithDirectory
+  const writes = new WriteBehind(blockstore)
   const pump = (async () => {
-    for await (const result of importer(candidates(inputs, profile, report, signal), blockstore, importerOptions(profile, options.independentInputs === true ? CONCURRENT_FILES : 1))) {
-      const hash = result.cid.toString()
-      const path = result.path ?? ''
-      events.push({
-        type: 'added',
-        entry: { Name: path === '' ? hash : path, Hash: hash, Size: result.size.toString() },
-        cid: result.cid,
-        topLevel: wrap ? path === '' : !path.includes('/')
-      })
+    const entries = importer(candidates(inputs, profile, report, signal), writes.ordered, importerOptions(profile, writes, options.independentInputs === true ? CONCURRENT_FILES : 1))
+    try {
+      for await (const result of entries) {
+        const hash = result.cid.toString()
+        const path = result.path ?? ''
+        events.push({
+          type: 'added',
+          entry: { Name: path === '' ? hash : path, Hash: hash, Size: result.size.toString() },
+          cid: result.cid,
+          topLevel: wrap ? path === '' : !path.includes('/')
+        })
+      }
+      // a file of one leaf is its leaf: the import ends when the last write has
+      await writes.settle()
+    } finally {
+      // a failed import too: no write goes on after it (the caller may release the GC lock)
+      await writes.settle().catch(() => {})
     }
   })()
   pump.then(() => { events.end() }, (err: unknown) => { events.end(err) })

@@ -1,7 +1,8 @@
-import { code as DAG_PB_CODE } from '@ipld/dag-pb'
 import { UnixFS } from 'ipfs-unixfs'
 import { CID, varint, type Version } from 'multiformats'
 import { sha256 } from 'multiformats/hashes/sha2'
+import { DAG_PB, RAW } from '../dag/codecs.js'
+import type { WriteBehind } from './write-behind.js'
 import type { BufferImporter } from 'ipfs-unixfs-importer'
 
 /** The UnixFS leaf types whose blocks {@link pbLeafImporter} writes. */
@@ -39,22 +40,32 @@ export function pbLeafBlock (type: PbLeafType, data: Uint8Array): Uint8Array {
   return block
 }
 
+/** A buffer importer whose jobs encode each chunk with `leaf`, hash it and write it behind the importer. */
+function leafImporter (writes: WriteBehind, version: Version, codec: number, leaf: (data: Uint8Array) => { block: Uint8Array, unixfs?: UnixFS }): BufferImporter {
+  return async function * (file) {
+    for await (const data of file.content) {
+      yield async () => {
+        const { block, unixfs } = leaf(data)
+        const cid = CID.create(version, codec, await sha256.digest(block))
+        await writes.behind(cid, block)
+        return { cid, ...(unixfs != null ? { unixfs } : {}), size: BigInt(block.byteLength), block }
+      }
+    }
+  }
+}
+
+/** ipfs-unixfs-importer's buffer importer for raw leaves (CIDv1 `raw` blocks), as its default one but writing behind. */
+export function rawLeafImporter (writes: WriteBehind): BufferImporter {
+  return leafImporter(writes, 1, RAW, data => ({ block: data }))
+}
+
 /**
  * ipfs-unixfs-importer's buffer importer for dag-pb leaves (CIDv0's `file` leaves,
- * trickle's UnixFS `raw` ones), as its default one but with each leaf encoded by
+ * trickle's UnixFS `raw` ones), writing behind, with each leaf encoded by
  * {@link pbLeafBlock}: the default copies every chunk twice (UnixFS, then dag-pb) into
  * zero-filled buffers, and a 512 MiB CIDv0 add spent a fifth of its main thread in the
  * garbage collection those copies caused.
  */
-export function pbLeafImporter (options: { cidVersion: Version, leafType: PbLeafType }): BufferImporter {
-  return async function * (file, blockstore) {
-    for await (const data of file.content) {
-      yield async () => {
-        const block = pbLeafBlock(options.leafType, data)
-        const cid = CID.create(options.cidVersion, DAG_PB_CODE, await sha256.digest(block))
-        await blockstore.put(cid, block)
-        return { cid, unixfs: new UnixFS({ type: options.leafType, data }), size: BigInt(block.byteLength), block }
-      }
-    }
-  }
+export function pbLeafImporter (writes: WriteBehind, options: { cidVersion: Version, leafType: PbLeafType }): BufferImporter {
+  return leafImporter(writes, options.cidVersion, DAG_PB, data => ({ block: pbLeafBlock(options.leafType, data), unixfs: new UnixFS({ type: options.leafType, data }) }))
 }
