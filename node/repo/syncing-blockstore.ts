@@ -37,7 +37,7 @@ export class SyncingBlockstore extends HashingBlockstore {
     this.#writing.set(path, write)
     try {
       const cid = await write
-      this.#unsynced?.add(path)
+      this.#unsynced?.add(path, val instanceof Uint8Array ? val.byteLength : 0)
       return cid
     } finally {
       if (this.#writing.get(path) === write) this.#writing.delete(path)

@@ -6,10 +6,19 @@ const SYNC_CONCURRENCY = 4
 
 /**
  * Files remembered before a sync starts on them in the background: bounds the list a
- * daemon keeps of blocks it fetched without a pin to commit them (gateway reads), and
- * lets a long add's fsyncs overlap its writes.
+ * daemon keeps of blocks it fetched without a pin to commit them (gateway reads).
  */
 const BACKGROUND_SYNC_AT = 1024
+
+/**
+ * Bytes of files remembered before a sync starts on them in the background, so that a
+ * big add's disk writes overlap its import instead of all waiting for its end: a 512 MiB
+ * add into a fresh repo 1.85 → 1.52 s (syncs every 64 MiB, 9 interleaved runs; 32 or
+ * 128 MiB did the same), CIDv0 2.48 → 2.36 s. Counted in bytes, not files: a sync every
+ * 64 small files made `add -r` of 10,000 files 1.12 × slower (each sync also syncs the
+ * folders of its files).
+ */
+const BACKGROUND_SYNC_BYTES = 64 * 1024 * 1024
 
 /** What {@link UnsyncedFiles} has done, for tests and the bench. */
 export interface SyncCounts {
@@ -29,6 +38,8 @@ export interface SyncCounts {
 export class UnsyncedFiles {
   readonly #root: string
   readonly #files = new Set<string>()
+  /** Bytes of the files in {@link #files}. */
+  #bytes = 0
   readonly #running = new Set<Promise<void>>()
   /** Files in the syncs running. */
   #syncing = 0
@@ -49,10 +60,11 @@ export class UnsyncedFiles {
     return this.#files.size + this.#syncing
   }
 
-  /** Remembers a file just written (its data and its name in its folder). */
-  add (path: string): void {
+  /** Remembers a file of `bytes` just written (its data and its name in its folder). */
+  add (path: string, bytes: number): void {
     this.#files.add(path)
-    if (this.#files.size >= BACKGROUND_SYNC_AT) this.#start()
+    this.#bytes += bytes
+    if (this.#files.size >= BACKGROUND_SYNC_AT || this.#bytes >= BACKGROUND_SYNC_BYTES) this.#start()
   }
 
   /**
@@ -69,6 +81,7 @@ export class UnsyncedFiles {
   #start (): void {
     const files = [...this.#files]
     this.#files.clear()
+    this.#bytes = 0
     this.#syncing += files.length
     const running: Promise<void> = this.#syncAll(files)
       .catch((err: unknown) => { this.#failure ??= err })
