@@ -109,7 +109,7 @@ export async function importCar (node: CairnNode, source: AsyncIterable<Uint8Arr
       if (!isSupportedHash(block.cid.multihash.code)) {
         throw invalid(`block ${block.cid.toString()} uses an unsupported hash function (${hashName(block.cid.multihash.code)})`)
       }
-      const problem = blockProblem(block.cid.multihash, block.bytes)
+      const problem = await blockProblem(block.cid.multihash, block.bytes)
       if (problem != null) throw invalid(`block ${block.cid.toString()}: ${problem}`)
       blocks++
       bytes += block.bytes.byteLength

@@ -170,7 +170,7 @@ export async function * walkDag<S = undefined> (source: BlockSource, root: CID, 
         readAhead()
         bytes = await readNow(cid)
         if (verify) {
-          const problem = blockProblem(cid.multihash, bytes)
+          const problem = await blockProblem(cid.multihash, bytes)
           if (problem != null) throw new Error(problem)
         }
         if (depth < maxDepth) links.push(...children({ cid, bytes, state }))

@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto'
+import { createHash, webcrypto } from 'node:crypto'
+import { availableParallelism } from 'node:os'
 import { IDENTITY, SHA2_256, SHA2_512 } from '../dag/codecs.js'
 import type { MultihashDigest } from 'multiformats/hashes/interface'
 
@@ -9,6 +10,55 @@ const nodeHashes = new Map<number, string>([
   [SHA2_256, 'sha256'],
   [SHA2_512, 'sha512']
 ])
+
+/** WebCrypto's names of the hash functions in {@link nodeHashes}. */
+const webHashes = new Map<number, string>([
+  [SHA2_256, 'SHA-256'],
+  [SHA2_512, 'SHA-512']
+])
+
+/**
+ * Blocks at least this large are hashed on libuv's threads (WebCrypto's `digest`) rather
+ * than on the main thread: below it the hand-over costs more than the hash (a 4 KiB block
+ * took 4 µs in place, 12 µs on a thread; 64 KiB 36 against 28 µs).
+ */
+const threadedBytes = 64 * 1024
+
+/**
+ * Hashes on libuv's threads at once: one per core, and at most half of libuv's threads,
+ * which the file system's calls need too. A large block that finds them all busy is
+ * hashed in place: the main thread never waits for a thread while it could hash itself
+ * (waiting instead made `add -n` 1.1x slower).
+ */
+const maxThreaded = Math.max(1, Math.min(availableParallelism(), Math.floor(Number(process.env.UV_THREADPOOL_SIZE ?? 4) / 2)))
+let threaded = 0
+
+async function onThread (algorithm: string, bytes: Uint8Array): Promise<Uint8Array> {
+  threaded++
+  try {
+    return new Uint8Array(await webcrypto.subtle.digest(algorithm, bytes))
+  } finally {
+    threaded--
+  }
+}
+
+/**
+ * The digest of `bytes` under a supported hash function other than identity: a large
+ * block's computed on one of libuv's threads while one is free (WebCrypto copies the
+ * bytes first), so the main thread reads, writes and hashes other blocks meanwhile.
+ */
+export async function blockDigest (code: number, bytes: Uint8Array): Promise<Uint8Array> {
+  const web = webHashes.get(code)
+  if (web == null) throw new Error(`unsupported hash function ${hashName(code)}`)
+  if (bytes.byteLength >= threadedBytes && threaded < maxThreaded) return await onThread(web, bytes)
+  return createHash(nodeHashes.get(code) as string).update(bytes).digest()
+}
+
+/** True when `bytes` are the block `multihash` names; hashed as {@link blockDigest} does. */
+export async function blockMatches (multihash: MultihashDigest, bytes: Uint8Array): Promise<boolean> {
+  if (multihash.code === IDENTITY) return equals(multihash.digest, bytes)
+  return equals(multihash.digest, await blockDigest(multihash.code, bytes))
+}
 
 /** The name of a multihash code for messages: `sha2-256`, or `0x1e` for an unknown one. */
 export function hashName (code: number): string {

@@ -98,7 +98,7 @@ export class HashingBlockstore extends FsBlockstore {
     }
     const bytes = await this.#open(cid, path, async () => await readBlockFile(path, options), options)
     if (this.#options.hashOnRead && isSupportedHash(cid.multihash.code)) {
-      const problem = blockProblem(cid.multihash, bytes)
+      const problem = await blockProblem(cid.multihash, bytes)
       if (problem != null) throw await this.#corrupt(cid, path, problem)
     }
     yield bytes

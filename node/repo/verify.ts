@@ -1,6 +1,6 @@
 import { access, readFile } from 'node:fs/promises'
 import { blockCid, blockFilePath, blockFiles, type BlockFile } from './block-files.js'
-import { blockHasher, hashName, isSupportedHash } from './block-hash.js'
+import { blockHasher, blockMatches, hashName, isSupportedHash } from './block-hash.js'
 import type { MultihashDigest } from 'multiformats/hashes/interface'
 
 /** The result of re-hashing one block file. */
@@ -10,12 +10,14 @@ export interface BlockCheck {
   problem?: string
 }
 
-/** Why `bytes` are not the block `multihash` names, or undefined when they are. */
-export function blockProblem (multihash: MultihashDigest, bytes: Uint8Array): string | undefined {
-  const check = blockChecker(multihash)
-  check.update(bytes)
-  return check.problem()
+/** Why `bytes` are not the block `multihash` names, or undefined when they are (a large block is hashed off the main thread: {@link blockMatches}). */
+export async function blockProblem (multihash: MultihashDigest, bytes: Uint8Array): Promise<string | undefined> {
+  if (!isSupportedHash(multihash.code)) return unsupported(multihash.code)
+  return await blockMatches(multihash, bytes) ? undefined : mismatch(multihash)
 }
+
+const unsupported = (code: number): string => `unsupported hash function ${hashName(code)}`
+const mismatch = (multihash: MultihashDigest): string => `bytes do not hash to ${blockCid(multihash).toString()}`
 
 /** Checks a block read piece by piece: {@link blockProblem} without holding the whole block. */
 export interface BlockChecker {
@@ -27,12 +29,12 @@ export interface BlockChecker {
 /** A {@link BlockChecker} for the block `multihash` names. */
 export function blockChecker (multihash: MultihashDigest): BlockChecker {
   if (!isSupportedHash(multihash.code)) {
-    return { update: () => {}, problem: () => `unsupported hash function ${hashName(multihash.code)}` }
+    return { update: () => {}, problem: () => unsupported(multihash.code) }
   }
   const hasher = blockHasher(multihash)
   return {
     update: hasher.update,
-    problem: () => hasher.matches() ? undefined : `bytes do not hash to ${blockCid(multihash).toString()}`
+    problem: () => hasher.matches() ? undefined : mismatch(multihash)
   }
 }
 
@@ -54,7 +56,7 @@ export async function * checkBlockFiles (blocksDir: string, signal?: AbortSignal
       yield { file, problem: `unreadable: ${(err as Error).message}` }
       continue
     }
-    const problem = blockProblem(file.multihash, bytes)
+    const problem = await blockProblem(file.multihash, bytes)
     yield problem == null ? { file } : { file, problem }
   }
 }

@@ -1,7 +1,8 @@
 import { UnixFS } from 'ipfs-unixfs'
 import { CID, varint, type Version } from 'multiformats'
-import { sha256 } from 'multiformats/hashes/sha2'
-import { DAG_PB, RAW } from '../dag/codecs.js'
+import { create as createDigest } from 'multiformats/hashes/digest'
+import { DAG_PB, RAW, SHA2_256 } from '../dag/codecs.js'
+import { blockDigest } from '../repo/block-hash.js'
 import type { WriteBehind } from './write-behind.js'
 import type { BufferImporter } from 'ipfs-unixfs-importer'
 
@@ -44,9 +45,11 @@ export function pbLeafBlock (type: PbLeafType, data: Uint8Array): Uint8Array {
 function leafImporter (writes: WriteBehind, version: Version, codec: number, leaf: (data: Uint8Array) => { block: Uint8Array, unixfs?: UnixFS }): BufferImporter {
   return async function * (file) {
     for await (const data of file.content) {
+      const { block, unixfs } = leaf(data)
+      const digest = blockDigest(SHA2_256, block)
+      digest.catch(() => {})
       yield async () => {
-        const { block, unixfs } = leaf(data)
-        const cid = CID.create(version, codec, await sha256.digest(block))
+        const cid = CID.create(version, codec, createDigest(SHA2_256, await digest))
         await writes.behind(cid, block)
         return { cid, ...(unixfs != null ? { unixfs } : {}), size: BigInt(block.byteLength), block }
       }
