@@ -26,12 +26,12 @@ const threadedBytes = 64 * 1024
 
 /**
  * Hashes on libuv's threads at once: one per core, and at most half of libuv's threads,
- * which the file system's calls need too. A large block that finds them all busy is
- * hashed in place: the main thread never waits for a thread while it could hash itself
- * (waiting instead made `add -n` 1.1x slower).
+ * which the file system's calls need too.
  */
 const maxThreaded = Math.max(1, Math.min(availableParallelism(), Math.floor(Number(process.env.UV_THREADPOOL_SIZE ?? 4) / 2)))
 let threaded = 0
+/** Hashes waiting for a thread ({@link HashOptions.waitForThread}), first come first served. */
+const waiting: Array<() => void> = []
 
 async function onThread (algorithm: string, bytes: Uint8Array): Promise<Uint8Array> {
   threaded++
@@ -39,7 +39,29 @@ async function onThread (algorithm: string, bytes: Uint8Array): Promise<Uint8Arr
     return new Uint8Array(await webcrypto.subtle.digest(algorithm, bytes))
   } finally {
     threaded--
+    waiting.shift()?.()
   }
+}
+
+const threadsBusy = (): boolean => threaded >= maxThreaded
+
+/** Resolves when a threaded hash ends (a thread may be free: check again). */
+async function hashEnded (): Promise<void> {
+  await new Promise<void>(resolve => { waiting.push(resolve) })
+}
+
+/** Options for {@link blockDigest}. */
+export interface HashOptions {
+  /**
+   * A large block that finds every hashing thread busy waits for one instead of being
+   * hashed in place. Right for reads that verify blocks: hashed in place, a block holds
+   * up the main thread, and with it the threads' finished hashes and the next reads (a
+   * 512 MiB `cat` hashed 400 of its 512 blocks in place, and each threaded hash took
+   * 8.6 ms instead of 0.9; waiting took the gateway's 512 MiB download from 730–770 to
+   * 850–870 MiB/s). Wrong for the importer, whose main thread has chunks of its own to
+   * cut meanwhile (`add -n` took 1.18x as long waiting).
+   */
+  waitForThread?: boolean
 }
 
 /**
@@ -47,17 +69,21 @@ async function onThread (algorithm: string, bytes: Uint8Array): Promise<Uint8Arr
  * block's computed on one of libuv's threads while one is free (WebCrypto copies the
  * bytes first), so the main thread reads, writes and hashes other blocks meanwhile.
  */
-export async function blockDigest (code: number, bytes: Uint8Array): Promise<Uint8Array> {
+export async function blockDigest (code: number, bytes: Uint8Array, options: HashOptions = {}): Promise<Uint8Array> {
   const web = webHashes.get(code)
   if (web == null) throw new Error(`unsupported hash function ${hashName(code)}`)
-  if (bytes.byteLength >= threadedBytes && threaded < maxThreaded) return await onThread(web, bytes)
+  if (bytes.byteLength >= threadedBytes) {
+    // checked and taken in one synchronous step: nothing can take the thread in between
+    if (options.waitForThread === true) while (threadsBusy()) await hashEnded()
+    if (!threadsBusy()) return await onThread(web, bytes)
+  }
   return createHash(nodeHashes.get(code) as string).update(bytes).digest()
 }
 
-/** True when `bytes` are the block `multihash` names; hashed as {@link blockDigest} does. */
+/** True when `bytes` are the block `multihash` names; hashed as {@link blockDigest} does, waiting for a thread. */
 export async function blockMatches (multihash: MultihashDigest, bytes: Uint8Array): Promise<boolean> {
   if (multihash.code === IDENTITY) return equals(multihash.digest, bytes)
-  return equals(multihash.digest, await blockDigest(multihash.code, bytes))
+  return equals(multihash.digest, await blockDigest(multihash.code, bytes, { waitForThread: true }))
 }
 
 /** The name of a multihash code for messages: `sha2-256`, or `0x1e` for an unknown one. */
