@@ -2,6 +2,7 @@ import { blockSizeLimit, checkBlockSize } from '../blocks.js'
 import { InvalidCarError, isCairnError } from '../errors.js'
 import { hashName, isSupportedHash } from '../repo/block-hash.js'
 import { blockProblem } from '../repo/verify.js'
+import { ChunkedBytesReader } from './bytes-reader.js'
 import type { CairnNode } from '../node.js'
 import type { BytesReader } from '@ipld/car/decoder'
 import type { CID } from 'multiformats/cid'
@@ -28,23 +29,9 @@ export interface CarImportOptions {
 const SECTION_OVERHEAD = 4096
 
 /**
- * A reader that refuses to read more than `cap` bytes at once: @ipld/car's reader would
- * buffer whatever length a section (or the header, or a CID's multihash) claims,
- * reading the whole stream into memory for a claim of 2^60 bytes.
+ * Blocks checked and written at the same time, while the next ones are read (each is
+ * written to a temp file, then renamed; a check of a large block runs on libuv's threads).
  */
-function cappedReader (reader: BytesReader, cap: number): BytesReader {
-  const check = (length: number): void => {
-    if (length > cap) throw new Error(`a section claims ${length} bytes, over the ${cap}-byte cap`)
-  }
-  return {
-    upTo: async length => { check(length); return await reader.upTo(length) },
-    exactly: async (length, seek) => { check(length); return await reader.exactly(length, seek) },
-    seek: length => { reader.seek(length) },
-    get pos () { return reader.pos }
-  }
-}
-
-/** Blocks written at the same time (blockstore-fs writes each to a temp file, then renames). */
 const WRITE_WINDOW = 16
 
 function oneLine (err: unknown): string {
@@ -62,13 +49,13 @@ function oneLine (err: unknown): string {
  * an error stay, as in Kubo, until GC removes them: nothing pins them.
  */
 export async function importCar (node: CairnNode, source: AsyncIterable<Uint8Array>, options: CarImportOptions = {}): Promise<CarImportResult> {
-  const { asyncIterableReader, limitReader, readBlockHead, readHeader } = await import('@ipld/car/decoder')
+  const { limitReader, readBlockHead, readHeader } = await import('@ipld/car/decoder')
   const label = options.name != null && options.name !== '' ? `${options.name}: ` : ''
   const invalid = (message: string, cause?: unknown): InvalidCarError =>
     new InvalidCarError(`invalid CAR ${label}${message}`, cause != null ? { cause } : undefined)
   const allowBig = options.allowBigBlock === true
 
-  let reader = cappedReader(asyncIterableReader(source), blockSizeLimit(allowBig) + SECTION_OVERHEAD)
+  let reader: BytesReader = new ChunkedBytesReader(source, blockSizeLimit(allowBig) + SECTION_OVERHEAD)
   let roots: CID[]
   try {
     const header = await readHeader(reader)
@@ -84,11 +71,17 @@ export async function importCar (node: CairnNode, source: AsyncIterable<Uint8Arr
   let bytes = 0
   const pending = new Set<Promise<unknown>>()
   let failure: unknown
-  const write = (cid: CID, bytes: Uint8Array): void => {
-    const put = Promise.resolve(node.helia.blockstore.put(cid, bytes, options.signal != null ? { signal: options.signal } : {}))
+  // a block is written only once its check has passed; the next ones are read meanwhile
+  const checkAndWrite = async (cid: CID, bytes: Uint8Array): Promise<void> => {
+    const problem = await blockProblem(cid.multihash, bytes)
+    if (problem != null) throw invalid(`block ${cid.toString()}: ${problem}`)
+    await node.helia.blockstore.put(cid, bytes, options.signal != null ? { signal: options.signal } : {})
+  }
+  const start = (cid: CID, bytes: Uint8Array): void => {
+    const work = checkAndWrite(cid, bytes)
       .catch((err: unknown) => { failure ??= err })
-      .finally(() => { pending.delete(put) })
-    pending.add(put)
+      .finally(() => { pending.delete(work) })
+    pending.add(work)
   }
   const next = async (): Promise<{ cid: CID, bytes: Uint8Array } | undefined> => {
     try {
@@ -109,11 +102,9 @@ export async function importCar (node: CairnNode, source: AsyncIterable<Uint8Arr
       if (!isSupportedHash(block.cid.multihash.code)) {
         throw invalid(`block ${block.cid.toString()} uses an unsupported hash function (${hashName(block.cid.multihash.code)})`)
       }
-      const problem = await blockProblem(block.cid.multihash, block.bytes)
-      if (problem != null) throw invalid(`block ${block.cid.toString()}: ${problem}`)
       blocks++
       bytes += block.bytes.byteLength
-      write(block.cid, block.bytes)
+      start(block.cid, block.bytes)
       if (pending.size >= WRITE_WINDOW) await Promise.race(pending)
       if (failure != null) throw failure
     }
