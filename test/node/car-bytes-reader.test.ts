@@ -1,5 +1,7 @@
 import test from 'ava'
 import { randomBytes } from 'node:crypto'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { CarWriter } from '@ipld/car/writer'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
@@ -45,6 +47,27 @@ test('a seek past the chunks read so far drops those bytes from the next ones', 
   t.is(reader.pos, 150)
   t.deepEqual(Buffer.from(await reader.exactly(100, true)), bytes.subarray(150, 250))
   t.is(reader.pos, 250)
+})
+
+test('chunks read past are let go: memory stays flat however long the stream', async t => {
+  setFlagsFromString('--expose-gc')
+  const gc = runInNewContext('gc') as () => void
+  const chunk = 4 * 1024 * 1024
+  let peak = 0
+  let base = 0
+  const source = (async function * () {
+    for (let i = 0; i < 48; i++) {
+      gc()
+      const held = process.memoryUsage().arrayBuffers
+      if (i === 0) base = held
+      peak = Math.max(peak, held - base)
+      yield Buffer.alloc(chunk, i)
+    }
+  })()
+  const reader = new ChunkedBytesReader(source, 2 * 1024 * 1024)
+  // sections of 1 MiB and a few bytes: some inside a chunk, some across two
+  for (let read = 0; read + 1024 * 1024 + 5 <= 48 * chunk; read += 1024 * 1024 + 5) await reader.exactly(1024 * 1024 + 5, true)
+  t.true(peak < 24 * 1024 * 1024, `${peak} bytes held while 192 MiB went through`)
 })
 
 test('a read over the cap is refused before anything is buffered', async t => {
