@@ -2,14 +2,12 @@ import test from 'ava'
 import { randomBytes } from 'node:crypto'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import { CarWriter } from '@ipld/car/writer'
-import { CID } from 'multiformats/cid'
-import * as raw from 'multiformats/codecs/raw'
-import { sha256 } from 'multiformats/hashes/sha2'
+import type { CID } from 'multiformats/cid'
 import { ChunkedBytesReader } from '../../node/car/bytes-reader.js'
 import { readBlock } from '../../node/blocks.js'
 import { importCar } from '../../node/car/car-import.js'
 import { tempNode } from '../helpers/fixtures.js'
+import { carBytes, rawBlock } from '../helpers/hostile-dags.js'
 
 async function * chunksOf (bytes: Uint8Array, sizes: number[]): AsyncGenerator<Uint8Array> {
   let at = 0
@@ -79,14 +77,9 @@ test('a read over the cap is refused before anything is buffered', async t => {
 })
 
 async function carOf (blocks: Uint8Array[]): Promise<{ car: Uint8Array, cids: CID[] }> {
-  const cids = await Promise.all(blocks.map(async b => CID.createV1(raw.code, await sha256.digest(b))))
-  const { writer, out } = CarWriter.create(cids.slice(0, 1))
-  const parts: Uint8Array[] = []
-  const collected = (async () => { for await (const part of out) parts.push(part) })()
-  for (const [i, cid] of cids.entries()) await writer.put({ cid, bytes: blocks[i] as Uint8Array })
-  await writer.close()
-  await collected
-  return { car: Buffer.concat(parts), cids }
+  const built = await Promise.all(blocks.map(rawBlock))
+  const cids = built.map(block => block.cid)
+  return { car: await carBytes(cids.slice(0, 1), built), cids }
 }
 
 /** A CARv2 around a CARv1 payload, `padding` bytes after its header (the reader seeks over them). */
