@@ -14,12 +14,15 @@ const linkMibs = 25
 /**
  * A daemon on a fresh `local` repo, with `Routing.Type` none: the DHT would hand out the
  * providers' own addresses and the nodes would dial around the proxies. Bitswap asks the
- * connected peers. `listen: false` leaves the node no listener, so nobody dials it.
+ * connected peers (not their gateways: `HTTPRetrieval.Peers` false). `listen: false` leaves the node no listener, so nobody dials it.
  */
 async function daemonOn (repo: string, listen = true): Promise<{ env: Record<string, string>, server: CairnServer }> {
   const env = cairnEnv(repo)
   await runCairn(['init', '--profile', 'local'], env)
   await runCairn(['config', 'Routing.Type', 'none'], env)
+  // the providers' gateways are not behind the proxies: a CAR stream from one would go
+  // around the paced links, and this figure is about wants spread over several providers
+  await runCairn(['config', 'HTTPRetrieval.Peers', 'false', '--json'], env)
   if (!listen) await runCairn(['config', 'Addresses.Swarm', '--json', '[]'], env)
   return { env, server: await startCairnServer(['daemon'], env) }
 }

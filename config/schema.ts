@@ -86,7 +86,9 @@ export const configSchema = z.strictObject({
   HTTPRetrieval: z.strictObject({
     Enabled: z.boolean().default(false),
     /** Trustless gateways (base URLs) used as a second block source. */
-    Gateways: z.array(z.url()).default([])
+    Gateways: z.array(z.url()).default([]),
+    /** Fetch whole DAGs as CAR streams from the gateways connected Cairn peers offer. */
+    Peers: z.boolean().default(true)
   }),
   Fetch: z.strictObject({
     /** How long a retrieval may wait for blocks before failing with ERR_TIMEOUT. */

@@ -1,5 +1,6 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { parseDuration } from '../config/duration.js'
+import { formatTcpMultiaddr } from '../config/tcp-address.js'
 import { ConfigError } from '../node/errors.js'
 import { createGatewayApp } from './app.js'
 import { createLimitedServer } from './http-server.js'
@@ -9,6 +10,8 @@ import type { CairnNode } from '../node/node.js'
 export interface RunningGateway {
   /** `http://host:port` it listens on (the real port when 0 was asked for). */
   url: string
+  /** The bound address as a multiaddr (`/ip4/127.0.0.1/tcp/8080`). */
+  multiaddr: string
   /** Stops listening and drops open connections. */
   close(): Promise<void>
 }
@@ -53,6 +56,7 @@ export async function startGateway (node: CairnNode, listen: string): Promise<Ru
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address
   return {
     url: `http://${shownHost}:${address.port}`,
+    multiaddr: formatTcpMultiaddr(address.address, address.port),
     close
   }
 }

@@ -2,6 +2,7 @@ import { rm, writeFile, rename } from 'node:fs/promises'
 import { createOnlineNode, type OnlineNodeOptions } from './network/online-node.js'
 import { openRepo } from './repo/repo.js'
 import { createNode, type CairnNode } from './node.js'
+import { offerGateway } from './network/gateway-offer.js'
 import type { Config } from '../config/config.js'
 import type { Libp2p } from '@libp2p/interface'
 
@@ -87,6 +88,7 @@ export async function startDaemon (options: DaemonOptions): Promise<Daemon> {
     throw err
   }
   const listen = listenAddresses(repo.config, options.env)
+  const libp2p = node.online ? (node.helia as typeof node.helia & { libp2p: Libp2p }).libp2p : undefined
   const apiFile = repo.paths.api
   let api: DaemonServer | undefined
   let gateway: DaemonServer | undefined
@@ -109,6 +111,8 @@ export async function startDaemon (options: DaemonOptions): Promise<Daemon> {
     }
     if (options.gateway != null) {
       gateway = await options.gateway(node, listen.gateway)
+      // peers may fetch whole DAGs from it (HTTPRetrieval.Peers on their side)
+      if (libp2p != null && gateway.multiaddr != null) await offerGateway(libp2p, gateway.multiaddr)
     }
     if (options.pinning != null && listen.pinning !== '') {
       pinning = await options.pinning(node, listen.pinning)
@@ -117,7 +121,6 @@ export async function startDaemon (options: DaemonOptions): Promise<Daemon> {
     await stop()
     throw err
   }
-  const libp2p = node.online ? (node.helia as typeof node.helia & { libp2p: Libp2p }).libp2p : undefined
   return {
     node,
     peerId: libp2p?.peerId.toString() ?? repo.config.Identity.PeerID,

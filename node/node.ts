@@ -1,5 +1,6 @@
 import { contentBlocks, type PieceSource } from './unixfs/whole-blocks.js'
 import { networkFetch } from './network/block-fetch.js'
+import { PeerGateways } from './network/gateway-offer.js'
 import { ReadBudget } from './unixfs/read-budget.js'
 import { DirectoryCache } from './content/directory-cache.js'
 import { parseByteSize } from './repo/stat.js'
@@ -10,6 +11,8 @@ import type { Repo } from './repo/repo.js'
 import type { Config } from '../config/config.js'
 import type { NetworkServices } from './network/services.js'
 import type { Denylist } from './denylist/denylist.js'
+import type { PeerCarSources } from './network/peer-car-fetch.js'
+import type { Libp2p } from '@libp2p/interface'
 import { openDenylist } from './denylist/denylist.js'
 import { createGcLock, type GcLock } from './pins/gc-lock.js'
 import { Datasets } from './datasets/datasets.js'
@@ -93,6 +96,13 @@ export async function createNode (repo: Repo, options: CreateNodeOptions = {}): 
   await helia.start()
   await options.services?.start(helia)
   const services = options.services
+  const denylist = options.denylist ?? openDenylist(repo.paths.denylists)
+  const stopping = new AbortController()
+  const libp2p = options.network != null ? (helia as Helia & { libp2p?: Libp2p }).libp2p : undefined
+  // connected Cairn peers' gateways as a source of whole DAGs (HTTPRetrieval.Peers)
+  const peers: PeerCarSources | undefined = libp2p != null && repo.config.HTTPRetrieval.Peers
+    ? { gateways: new PeerGateways(libp2p), blocked: async cid => denylist.isBlockedNow(cid) ?? await denylist.isBlocked(cid), signal: stopping.signal }
+    : undefined
   const names = new Names({
     datastore: repo.datastore,
     config: repo.config,
@@ -105,7 +115,7 @@ export async function createNode (repo: Repo, options: CreateNodeOptions = {}): 
     get config () { return repo.config },
     helia,
     fs: unixfs(helia),
-    blocks: contentBlocks(helia, repo.blockstore, options.network != null ? networkFetch(helia, repo.blockstore) : undefined),
+    blocks: contentBlocks(helia, repo.blockstore, options.network != null ? networkFetch(helia, repo.blockstore, peers) : undefined),
     readBudget: new ReadBudget(parseByteSize(repo.config.Datastore.ReadAheadBudget)),
     directories: new DirectoryCache(directoryCacheBytes),
     online: options.network != null,
@@ -115,10 +125,11 @@ export async function createNode (repo: Repo, options: CreateNodeOptions = {}): 
     ...(options.services != null ? { network: options.services } : {}),
     names,
     gcLock: createGcLock(),
-    denylist: options.denylist ?? openDenylist(repo.paths.denylists),
+    denylist,
     // given the node itself once made (it is only called after this)
     datasets: new Datasets(repo.datastore, () => node),
     async stop () {
+      stopping.abort()
       await node.datasets.stop()
       names.stop()
       await options.services?.stop()

@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events'
 import { equals } from 'multiformats/bytes'
 import { CorruptBlockError } from '../errors.js'
 import { blockBrokers } from './fetch.js'
+import { PeerCarFetch, type CarWant, type PeerCarSources } from './peer-car-fetch.js'
 import type { AbortOptions } from '@libp2p/interface'
 import type { BlockBroker, Helia } from '@helia/interface'
 import type { CID } from 'multiformats/cid'
@@ -17,6 +18,13 @@ export type NetworkFetch = (cid: CID, options?: AbortOptions) => Promise<Uint8Ar
 /** The most bytes of fetched blocks being written at once before a fetch waits for the disk. */
 const maxStoringBytes = 16 * 1024 * 1024
 
+/**
+ * How long a block that a peer's CAR stream is to bring is waited for before the block
+ * brokers are asked as well: a stream reads in the DAG's order, and a read that starts
+ * far into it (a range, a path) should not wait for all that comes before.
+ */
+const carHedgeMs = 500
+
 /** Hashes `block` with the CID's hash function and fails unless it matches. */
 async function verify (helia: Pick<Helia, 'getHasher'>, cid: CID, block: Uint8Array): Promise<void> {
   const hasher = await helia.getHasher(cid.multihash.code)
@@ -24,11 +32,34 @@ async function verify (helia: Pick<Helia, 'getHasher'>, cid: CID, block: Uint8Ar
   if (!equals(digest.digest, cid.multihash.digest)) throw new CorruptBlockError(`a block source sent bytes that do not hash to ${cid.toString()}`)
 }
 
+/** The block from a peer's CAR stream or from the brokers, whichever brings it first: see {@link networkFetch}. */
+async function carOrBrokers (want: CarWant, brokers: () => Promise<Uint8Array>): Promise<Uint8Array> {
+  if (want.joined) {
+    let timer: NodeJS.Timeout | undefined
+    const early = await Promise.race([want.block, new Promise<undefined>(resolve => { timer = setTimeout(() => { resolve(undefined) }, carHedgeMs) })])
+    clearTimeout(timer)
+    if (early != null) return early
+  }
+  const other = brokers()
+  const fromCar = want.block.then(block => block ?? Promise.reject(new Error('not in the stream')))
+  try {
+    const [block, viaCar] = await Promise.any([fromCar.then(b => [b, true] as const), other.then(b => [b, false] as const)])
+    if (!viaCar) want.fetchedElsewhere(block)
+    return block
+  } catch {
+    // neither brought it: the brokers' own error, as without a stream
+    return await other
+  }
+}
+
 /**
- * Gets blocks the repo lacks from the node's block brokers (bitswap, the configured
- * trustless gateways), the first to bring a verified block winning and the others
- * cancelled, as Helia's networked blockstore does, but hands the block over as soon as it
- * is verified. Helia first stored it (a temporary file and a rename) and told the brokers
+ * Gets blocks the repo lacks from connected peers' gateways as CAR streams
+ * ({@link PeerCarFetch}, when `peers` is given) and from the node's block brokers
+ * (bitswap, the configured trustless gateways). A block that a running stream is to
+ * bring is waited for there first (for {@link carHedgeMs}); one that opens a stream is
+ * asked of the brokers at the same time. Among the brokers, the first to bring a verified
+ * block wins and the others are cancelled, as in Helia's networked blockstore, but the
+ * block is handed over as soon as it is verified. Helia first stored it (a temporary file and a rename) and told the brokers
  * (which waits on bitswap's want list): a millisecond of each small fetch from a
  * connected peer. Here both run meanwhile: the repo's blockstore counts the write as
  * under way at once, so `has` and `get` of the block wait for it and a command's closing
@@ -36,7 +67,7 @@ async function verify (helia: Pick<Helia, 'getHasher'>, cid: CID, block: Uint8Ar
  * hashed again: its want list matched it by the digest of its bytes. Each failure of
  * every broker comes back in an AggregateError, as from Helia.
  */
-export function networkFetch (helia: Helia, sink: BlockSink): NetworkFetch {
+export function networkFetch (helia: Helia, sink: BlockSink, peers?: PeerCarSources): NetworkFetch {
   const storing = new Map<string, Promise<unknown>>()
   let storingBytes = 0
   const store = async (cid: CID, block: Uint8Array, brokers: BlockBroker[]): Promise<void> => {
@@ -55,6 +86,7 @@ export function networkFetch (helia: Helia, sink: BlockSink): NetworkFetch {
     // eslint-disable-next-line no-unmodified-loop-condition -- the writes' finally lowers storingBytes
     while (storingBytes > maxStoringBytes && storing.size > 0) await Promise.race(storing.values())
   }
+  const cars = peers != null ? new PeerCarFetch({ ...peers, store: async (cid, block) => { await store(cid, block, blockBrokers(helia)) } }) : undefined
   return async (cid, options = {}) => {
     const brokers = blockBrokers(helia)
     const retrievers = brokers.filter(b => b.retrieve != null)
@@ -62,12 +94,20 @@ export function networkFetch (helia: Helia, sink: BlockSink): NetworkFetch {
     const done = new AbortController()
     const signal = AbortSignal.any([done.signal, ...(options.signal != null ? [options.signal] : [])])
     setMaxListeners(Infinity, signal)
+    const fromBrokers = async (): Promise<Uint8Array> => await Promise.any(retrievers.map(async broker => {
+      const bytes = await (broker.retrieve as NonNullable<BlockBroker['retrieve']>)(cid, { ...options, signal })
+      if (broker.name !== 'bitswap') await verify(helia, cid, bytes)
+      return bytes
+    }))
     try {
-      const block = await Promise.any(retrievers.map(async broker => {
-        const bytes = await (broker.retrieve as NonNullable<BlockBroker['retrieve']>)(cid, { ...options, signal })
-        if (broker.name !== 'bitswap') await verify(helia, cid, bytes)
-        return bytes
-      }))
+      const want = cars?.want(cid, options.signal)
+      let block: Uint8Array
+      if (want != null) {
+        block = await carOrBrokers(want, fromBrokers)
+      } else {
+        block = await fromBrokers()
+        cars?.fetchedElsewhere(cid, block)
+      }
       await store(cid, block, brokers)
       return block
     } finally {

@@ -26,7 +26,7 @@ test('a block source that sends bytes of another hash is not believed: the read 
   const reader = await startNode({
     configure: c => {
       c.Routing.Type = 'none'
-      c.HTTPRetrieval = { Enabled: true, Gateways: [liar.url] }
+      c.HTTPRetrieval = { Enabled: true, Peers: true, Gateways: [liar.url] }
       c.Fetch.Timeout = '3s'
     }
   })

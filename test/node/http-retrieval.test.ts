@@ -16,7 +16,7 @@ test('a trustless HTTP gateway from HTTPRetrieval.Gateways is a second block sou
   const reader = await startNode({
     configure: c => {
       c.Routing.Type = 'none'
-      c.HTTPRetrieval = { Enabled: true, Gateways: [gateway.url] }
+      c.HTTPRetrieval = { Enabled: true, Peers: true, Gateways: [gateway.url] }
       c.Fetch.Timeout = '20s'
     }
   })

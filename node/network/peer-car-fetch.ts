@@ -1,0 +1,335 @@
+import { setMaxListeners } from 'node:events'
+import { get as httpGet, type IncomingMessage } from 'node:http'
+import { readCarBlocks } from '../car/car-blocks.js'
+import { IDENTITY, RAW } from '../dag/codecs.js'
+import { linksOf } from '../dag/links.js'
+import { blockKey } from '../repo/block-files.js'
+import { blockMatches } from '../repo/block-hash.js'
+import type { PeerId } from '@libp2p/interface'
+import type { CID } from 'multiformats/cid'
+
+/** Where {@link PeerCarFetch} finds gateways: {@link PeerGateways}. */
+export interface GatewaySource {
+  offering(): PeerId[]
+  gatewayOf(peer: PeerId, signal?: AbortSignal): Promise<string | undefined>
+}
+
+/** What a node gives {@link PeerCarFetch}. */
+export interface PeerCarSources {
+  gateways: GatewaySource
+  /** True for a block the repo must not take (the denylist). */
+  blocked: (cid: CID) => Promise<boolean>
+  /** Aborted when the node stops: every stream stops with it. */
+  signal: AbortSignal
+  /** A stream that brings no bytes for this long is given up (default 2 s). */
+  stallMs?: number
+}
+
+/** Options for {@link PeerCarFetch}. */
+export interface PeerCarFetchOptions extends PeerCarSources {
+  /** Stores a checked block that arrived before anyone wanted it (the network fetch's writes, which hold back a stream faster than the disk). */
+  store: (cid: CID, bytes: Uint8Array) => Promise<void>
+}
+
+/** What {@link PeerCarFetch.want} gives for one block. */
+export interface CarWant {
+  /** The checked block, or undefined when no stream brings it (then it is fetched otherwise). */
+  block: Promise<Uint8Array | undefined>
+  /** True when a running stream will bring the block (it links to it), false when one was opened for it. */
+  joined: boolean
+  /** Tells the stream the block came from elsewhere first: the blocks it links to join the stream all the same. */
+  fetchedElsewhere(bytes: Uint8Array): void
+}
+
+/** At most this many CAR streams run at once; other wants go to the other sources. */
+const maxStreams = 8
+/** Raw leaves checked at the same time while the stream is read on. */
+const checkWindow = 16
+/**
+ * How far a stream reads ahead of the reads waiting on it: past this many bytes of
+ * blocks stored that nobody waited for, and with nobody waiting, it pauses until a read
+ * waits on it again. Blocks a reader waits for are handed to it; those it gets to later
+ * are read back from disk.
+ */
+const aheadBytes = 16 * 1024 * 1024
+/** A stream that the other sources beat to this many of its blocks is stopped. */
+const maxOutrun = 4
+/** How many blocks fetched otherwise are remembered as not worth a stream of their own. */
+const maxElsewhere = 4096
+
+const carAccept = 'application/vnd.ipld.car; version=1; order=dfs; dups=n'
+
+/** One DAG streaming in as a CAR from one peer's gateway. */
+class DagStream {
+  /** Blocks the stream will bring: the root, and the links of every block it brought. */
+  readonly expected = new Map<string, CID>()
+  readonly #waiters = new Map<string, Array<(block: Uint8Array | undefined) => void>>()
+  readonly #abort = new AbortController()
+  /** The signals of the reads waiting on the stream; it stops once all of them have aborted. */
+  readonly #readers = new Set<AbortSignal>()
+  /** A read without a signal keeps the stream to its end. */
+  #held = false
+  /** Bytes stored since a read last waited on the stream. */
+  #ahead = 0
+  #resume: (() => void) | undefined
+  #paused: Promise<void> | undefined
+  ended = false
+  /** Blocks it was to bring that the other sources brought first. */
+  outrun = 0
+
+  constructor (root: CID) {
+    this.expected.set(blockKey(root.multihash), root)
+    setMaxListeners(Infinity, this.#abort.signal)
+  }
+
+  get signal (): AbortSignal {
+    return this.#abort.signal
+  }
+
+  /** The block under `key` once the stream brings it, undefined if it ends first or `signal` aborts. */
+  async wait (key: string, signal?: AbortSignal): Promise<Uint8Array | undefined> {
+    if (this.ended || signal?.aborted === true) return undefined
+    this.#attach(signal)
+    this.#ahead = 0
+    this.#resume?.()
+    return await new Promise(resolve => {
+      // the listener goes with the answer: left on a long read's signal, it would hold every block
+      const onAbort = (): void => { finish(undefined) }
+      const finish = (block: Uint8Array | undefined): void => {
+        signal?.removeEventListener('abort', onAbort)
+        resolve(block)
+      }
+      const list = this.#waiters.get(key) ?? []
+      list.push(finish)
+      this.#waiters.set(key, list)
+      signal?.addEventListener('abort', onAbort, { once: true })
+    })
+  }
+
+  /** Hands a block to the reads waiting for it; false when none was. */
+  deliver (key: string, block: Uint8Array | undefined): boolean {
+    const list = this.#waiters.get(key)
+    if (list == null) return false
+    this.#waiters.delete(key)
+    for (const resolve of list) resolve(block)
+    return true
+  }
+
+  /** True while the stream waits for a read to catch up. */
+  get paused (): boolean {
+    return this.#resume != null
+  }
+
+  /** Counts a block stored ahead of the reads; past {@link aheadBytes} with nobody waiting, resolves once a read waits again. */
+  async stored (bytes: number): Promise<void> {
+    this.#ahead += bytes
+    if (this.#ahead <= aheadBytes || this.ended || this.#waiters.size > 0) return
+    // every check that stored a block waits for the same wake-up
+    this.#paused ??= new Promise<void>(resolve => {
+      this.#resume = () => {
+        this.#resume = undefined
+        this.#paused = undefined
+        resolve()
+      }
+    })
+    await this.#paused
+  }
+
+  stop (): void {
+    if (this.ended) return
+    this.ended = true
+    this.#resume?.()
+    this.#abort.abort()
+    for (const list of this.#waiters.values()) for (const resolve of list) resolve(undefined)
+    this.#waiters.clear()
+    this.expected.clear()
+  }
+
+  #attach (signal?: AbortSignal): void {
+    if (signal == null) {
+      this.#held = true
+      return
+    }
+    if (this.#readers.has(signal)) return
+    this.#readers.add(signal)
+    signal.addEventListener('abort', () => {
+      this.#readers.delete(signal)
+      if (this.#readers.size === 0 && !this.#held) this.stop()
+    }, { once: true })
+  }
+}
+
+/**
+ * Fetches whole DAGs from connected Cairn peers' gateways as CAR streams
+ * (`?format=car&dag-scope=all`, `Cache-Control: only-if-cached`): one HTTP request over
+ * plain TCP for all of a file's blocks instead of a bitswap want and a Noise-encrypted
+ * message per block. A block wanted that no stream brings opens one, asked of each peer
+ * that offers a gateway in turn until one holds the root; the blocks it links to then
+ * join that stream. Each block is checked against its CID and taken only when the
+ * stream was to bring it (the root, or a link of a block already taken); anything else
+ * is skipped unread. Checked blocks go to the reads waiting for them, or to `store`. A
+ * stream stops when it ends, when a block does not match, when it stalls, when the other
+ * sources have brought {@link maxOutrun} of its blocks first (a read that waits too
+ * long on a stream asks them as well: block-fetch.ts), or when every read waiting on it
+ * has gone; what it has not brought is fetched otherwise.
+ */
+export class PeerCarFetch {
+  readonly #options: PeerCarFetchOptions
+  readonly #streams = new Set<DagStream>()
+  /** Links of blocks that came from elsewhere: their DAG is not on a peer's gateway (or was not found there). */
+  readonly #elsewhere = new Set<string>()
+
+  constructor (options: PeerCarFetchOptions) {
+    this.#options = options
+    options.signal.addEventListener('abort', () => {
+      for (const stream of this.#streams) stream.stop()
+    }, { once: true })
+  }
+
+  /** Joins the stream that will bring `cid`, or opens one for it; undefined when neither can be. */
+  want (cid: CID, signal?: AbortSignal): CarWant | undefined {
+    if (cid.multihash.code === IDENTITY) return undefined
+    const key = blockKey(cid.multihash)
+    const joining = (stream: DagStream, joined: boolean): CarWant => ({
+      block: stream.wait(key, signal),
+      joined,
+      fetchedElsewhere: bytes => {
+        if (stream.ended) {
+          this.fetchedElsewhere(cid, bytes)
+        } else if (stream.expected.delete(key)) {
+          this.#expand(stream, cid, bytes)
+          stream.deliver(key, bytes)
+          // a stream slower than the other sources (a slow link, a read far into the DAG) is let go
+          if (joined && ++stream.outrun >= maxOutrun) stream.stop()
+        }
+      }
+    })
+    for (const stream of this.#streams) {
+      if (stream.expected.has(key)) return joining(stream, true)
+    }
+    if (this.#elsewhere.has(key) || this.#streams.size >= maxStreams || this.#options.signal.aborted) return undefined
+    const stream = new DagStream(cid)
+    this.#streams.add(stream)
+    const want = joining(stream, false)
+    this.#run(stream, cid).finally(() => {
+      stream.stop()
+      this.#streams.delete(stream)
+    }).catch(() => {})
+    return want
+  }
+
+  /**
+   * Notes a block fetched by the other sources: the blocks it links to open no stream of
+   * their own (their DAG's root was not on any peer's gateway).
+   */
+  fetchedElsewhere (cid: CID, bytes: Uint8Array): void {
+    if (cid.code === RAW) return
+    let links: CID[]
+    try {
+      links = linksOf(cid, bytes)
+    } catch {
+      return
+    }
+    for (const link of links) {
+      this.#elsewhere.add(blockKey(link.multihash))
+      if (this.#elsewhere.size > maxElsewhere) this.#elsewhere.delete(this.#elsewhere.values().next().value as string)
+    }
+  }
+
+  async #run (stream: DagStream, root: CID): Promise<void> {
+    // from the request on: a gateway that takes the connection and never answers is given up too
+    const stallMs = this.#options.stallMs ?? 2000
+    const watchdog = setTimeout(function stalled () {
+      // a stream that waits for its readers is not stalled
+      if (stream.paused) watchdog.refresh()
+      else stream.stop()
+    }, stallMs)
+    try {
+      await this.#read(stream, root, watchdog)
+    } finally {
+      clearTimeout(watchdog)
+    }
+  }
+
+  async #read (stream: DagStream, root: CID, watchdog: NodeJS.Timeout): Promise<void> {
+    const body = await this.#open(stream, root)
+    if (body == null) return
+    const car = await readCarBlocks(watched(body, watchdog), { signal: stream.signal })
+    if (car.roots.length !== 1 || !car.roots[0]?.multihash.bytes.every((b, i) => b === root.multihash.bytes[i])) return
+    const checks = new Set<Promise<void>>()
+    let failed = false
+    const take = async (key: string, cid: CID, bytes: Uint8Array): Promise<void> => {
+      if (!await blockMatches(cid.multihash, bytes, { inPlace: true })) {
+        failed = true
+        return
+      }
+      if (await this.#options.blocked(cid)) {
+        stream.deliver(key, undefined)
+        return
+      }
+      this.#expand(stream, cid, bytes)
+      if (stream.deliver(key, bytes)) return
+      await this.#options.store(cid, bytes)
+      await stream.stored(bytes.byteLength)
+    }
+    try {
+      for await (const block of car.blocks) {
+        const key = blockKey(block.cid.multihash)
+        const cid = stream.expected.get(key)
+        if (cid == null) continue
+        stream.expected.delete(key)
+        if (cid.code !== RAW) {
+          // its links must be known before the next block is looked at
+          await take(key, cid, block.bytes)
+        } else {
+          const check = take(key, cid, block.bytes).finally(() => { checks.delete(check) })
+          checks.add(check)
+          if (checks.size >= checkWindow) await Promise.race(checks)
+        }
+        if (failed || stream.ended) return
+      }
+    } finally {
+      await Promise.allSettled(checks)
+    }
+  }
+
+  /** Adds the links of a block taken to what the stream is to bring (none for one that does not decode). */
+  #expand (stream: DagStream, cid: CID, bytes: Uint8Array): void {
+    if (cid.code === RAW || stream.ended) return
+    try {
+      for (const link of linksOf(cid, bytes)) {
+        if (link.multihash.code !== IDENTITY) stream.expected.set(blockKey(link.multihash), link)
+      }
+    } catch {}
+  }
+
+  /** The body of the first peer's CAR response for `root`, or undefined when no peer holds it. */
+  async #open (stream: DagStream, root: CID): Promise<IncomingMessage | undefined> {
+    const signal = stream.signal
+    for (const peer of this.#options.gateways.offering()) {
+      const base = await this.#options.gateways.gatewayOf(peer, signal)
+      if (base == null || signal.aborted) continue
+      const url = `${base}/ipfs/${root.toString()}?format=car&dag-scope=all`
+      // node:http rather than fetch: a third of the CPU per byte (no web streams)
+      const res = await new Promise<IncomingMessage | undefined>(resolve => {
+        const req = httpGet(url, { headers: { Accept: carAccept, 'Cache-Control': 'only-if-cached' } }, resolve)
+        req.on('error', () => { resolve(undefined) })
+        // not the request's own `signal` option: its AbortError escaped every listener
+        signal.addEventListener('abort', () => { req.destroy() }, { once: true })
+      })
+      // a stopped stream cuts the response: its reader sees that, and nothing else may throw
+      res?.on('error', () => {})
+      if (res?.statusCode === 200) return res
+      res?.destroy()
+    }
+    return undefined
+  }
+}
+
+/** The body's chunks, each putting off the stream's stall watchdog. */
+async function * watched (body: AsyncIterable<Uint8Array>, watchdog: NodeJS.Timeout): AsyncGenerator<Uint8Array> {
+  for await (const chunk of body) {
+    watchdog.refresh()
+    yield chunk
+  }
+}

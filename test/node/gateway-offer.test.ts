@@ -1,0 +1,31 @@
+import test from 'ava'
+import { PeerGateways, offerGateway, offersGatewayTo } from '../../node/network/gateway-offer.js'
+import { connectNodes, startNodes, stopNodes, waitFor, type TestNode } from '../helpers/nodes.js'
+
+test('a gateway bound to loopback is offered only to peers on loopback; one bound elsewhere to anyone', t => {
+  t.true(offersGatewayTo('127.0.0.1', '127.0.0.1'))
+  t.true(offersGatewayTo('::1', '127.0.0.1'))
+  t.false(offersGatewayTo('127.0.0.1', '192.0.2.7'), 'a peer elsewhere could not reach it')
+  t.false(offersGatewayTo('127.0.0.1', undefined))
+  t.true(offersGatewayTo('0.0.0.0', '192.0.2.7'))
+  t.true(offersGatewayTo('192.0.2.1', '192.0.2.7'))
+})
+
+test('a connected peer learns the gateway another offers, addressed at the host it is connected to', async t => {
+  const nodes = await startNodes(3)
+  t.teardown(async () => { await stopNodes(nodes) })
+  const [offering, silent, asking] = nodes as [TestNode, TestNode, TestNode]
+  // the port is all that is offered: the asker puts it on the host of its connection
+  await offerGateway(offering.libp2p, '/ip4/0.0.0.0/tcp/4321')
+  const gateways = new PeerGateways(asking.libp2p)
+  await connectNodes(asking, offering)
+  await connectNodes(asking, silent)
+  await waitFor(() => gateways.offering().length === 1)
+  t.deepEqual(gateways.offering().map(String), [offering.peerId], 'identify tells who offers one')
+  t.is(await gateways.gatewayOf(offering.libp2p.peerId), 'http://127.0.0.1:4321')
+  t.is(await gateways.gatewayOf(silent.libp2p.peerId), undefined, 'a peer without the protocol offers nothing')
+
+  await asking.libp2p.hangUp(offering.libp2p.peerId)
+  await waitFor(() => gateways.offering().length === 0)
+  t.pass('a peer that went away is not offered')
+})

@@ -1,0 +1,221 @@
+import test from 'ava'
+import { randomBytes } from 'node:crypto'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { UnixFS } from 'ipfs-unixfs'
+import { PeerCarFetch, type GatewaySource } from '../../node/network/peer-car-fetch.js'
+import { carBytes, pbBlock, rawBlock, type TestBlock } from '../helpers/hostile-dags.js'
+import { waitFor } from '../helpers/nodes.js'
+import type { PeerId } from '@libp2p/interface'
+import type { AddressInfo } from 'node:net'
+import type { CID } from 'multiformats/cid'
+
+const MiB = 1024 * 1024
+
+/** Whether a want brought exactly these bytes. */
+const brought = async (block: Promise<Uint8Array | undefined> | undefined, bytes: Uint8Array): Promise<boolean> => {
+  const got = await block
+  return got != null && Buffer.from(got).equals(bytes)
+}
+
+/** A UnixFS file: a dag-pb root over `count` raw leaves of `size` random bytes. */
+async function fileDag (count: number, size: number): Promise<{ root: TestBlock, leaves: TestBlock[] }> {
+  const leaves = await Promise.all(Array.from({ length: count }, async () => await rawBlock(randomBytes(size))))
+  const data = new UnixFS({ type: 'file', blockSizes: leaves.map(l => BigInt(l.bytes.byteLength)) }).marshal()
+  const root = await pbBlock({ Data: data, Links: leaves.map(l => ({ Hash: l.cid, Tsize: l.bytes.byteLength })) })
+  return { root, leaves }
+}
+
+/** A CAR's bytes cut after its header and first block, so a server can hold the rest back. */
+async function carParts (root: CID, blocks: TestBlock[]): Promise<{ head: Uint8Array, rest: Uint8Array }> {
+  const whole = await carBytes([root], blocks)
+  const head = await carBytes([root], blocks.slice(0, 1))
+  return { head, rest: whole.subarray(head.byteLength) }
+}
+
+interface CarServer {
+  url: string
+  requests: string[]
+  /** Requests whose connection closed before the response ended. */
+  cut: () => number
+}
+
+/** A gateway on loopback answering `/ipfs/<cid>` with `handler`. */
+async function carServer (t: { teardown: (fn: () => void) => void }, handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>): Promise<CarServer> {
+  const requests: string[] = []
+  let cut = 0
+  const server = createServer((req, res) => {
+    requests.push(req.url ?? '')
+    res.once('close', () => { if (!res.writableFinished) cut++ })
+    void handler(req, res)
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { server.closeAllConnections(); server.close() })
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, cut: () => cut }
+}
+
+const carHeaders = { 'content-type': 'application/vnd.ipld.car; version=1' }
+
+/** Peers offering these gateways, in this order. */
+function gateways (urls: string[]): GatewaySource {
+  const peers = urls.map((url, i) => ({ url, peer: { toString: () => `peer-${i}` } as unknown as PeerId }))
+  return {
+    offering: () => peers.map(p => p.peer),
+    gatewayOf: async peer => peers.find(p => p.peer === peer)?.url
+  }
+}
+
+interface Fetcher {
+  cars: PeerCarFetch
+  stored: Map<string, Uint8Array>
+}
+
+function fetcher (t: { teardown: (fn: () => void) => void }, urls: string[], options: { blocked?: (cid: CID) => boolean, stallMs?: number } = {}): Fetcher {
+  const stored = new Map<string, Uint8Array>()
+  const stopping = new AbortController()
+  t.teardown(() => { stopping.abort() })
+  const cars = new PeerCarFetch({
+    gateways: gateways(urls),
+    blocked: async cid => options.blocked?.(cid) ?? false,
+    signal: stopping.signal,
+    store: async (cid, bytes) => { stored.set(cid.toString(), bytes) },
+    ...(options.stallMs != null ? { stallMs: options.stallMs } : {})
+  })
+  return { cars, stored }
+}
+
+test('one CAR request brings a file: the blocks waited for go to their readers, the others to the store', async t => {
+  const { root, leaves } = await fileDag(6, 100_000)
+  const { head, rest } = await carParts(root.cid, [root, ...leaves])
+  let release = (): void => {}
+  const held = new Promise<void>(resolve => { release = resolve })
+  const gateway = await carServer(t, async (_req, res) => {
+    res.writeHead(200, carHeaders)
+    res.write(head)
+    await held
+    res.end(rest)
+  })
+  const { cars, stored } = fetcher(t, [gateway.url])
+  const want = cars.want(root.cid)
+  t.false(want?.joined, 'the root opens a stream')
+  t.true(await brought(want?.block, root.bytes))
+  const first = cars.want((leaves[0] as TestBlock).cid)
+  const second = cars.want((leaves[1] as TestBlock).cid)
+  t.true(first?.joined === true && second?.joined === true, 'what the root links to joins its stream')
+  release()
+  t.true(await brought(first?.block, (leaves[0] as TestBlock).bytes))
+  t.true(await brought(second?.block, (leaves[1] as TestBlock).bytes))
+  await waitFor(() => stored.size === 4)
+  t.deepEqual([...stored.keys()].sort(), leaves.slice(2).map(l => l.cid.toString()).sort(), 'the blocks nobody waited for are stored')
+  t.is(gateway.requests.length, 1)
+  t.regex(gateway.requests[0] ?? '', new RegExp(`^/ipfs/${root.cid.toString()}\\?format=car&dag-scope=all$`))
+})
+
+test('a block that does not hash to its CID is not taken, and the stream ends with it', async t => {
+  const { root, leaves } = await fileDag(40, 1000)
+  const [good, bad, ...after] = leaves as [TestBlock, TestBlock, ...TestBlock[]]
+  const car = await carBytes([root.cid], [root, good, { cid: bad.cid, bytes: randomBytes(1000) }, ...after])
+  const gateway = await carServer(t, (req, res) => {
+    if ((req.url ?? '').startsWith(`/ipfs/${root.cid.toString()}`)) res.writeHead(200, carHeaders).end(car)
+    else res.writeHead(412).end()
+  })
+  const { cars, stored } = fetcher(t, [gateway.url])
+  t.true(await brought(cars.want(root.cid)?.block, root.bytes))
+  t.is(await cars.want(bad.cid)?.block, undefined, 'the bad block is not handed on')
+  await waitFor(() => stored.has(good.cid.toString()))
+  t.false(stored.has(bad.cid.toString()), 'nor stored')
+  // the blocks whose checks were under way beside it may be taken (each matches its CID); no more are read
+  const taken = after.filter(l => stored.has(l.cid.toString())).length
+  t.true(taken < 16, `${taken} of the ${after.length} blocks after it taken`)
+})
+
+test('a block the DAG does not link to is skipped, not stored', async t => {
+  const { root, leaves } = await fileDag(2, 1000)
+  const stranger = await rawBlock(randomBytes(1000))
+  const car = await carBytes([root.cid], [root, leaves[0] as TestBlock, stranger, leaves[1] as TestBlock])
+  const gateway = await carServer(t, (_req, res) => { res.writeHead(200, carHeaders).end(car) })
+  const { cars, stored } = fetcher(t, [gateway.url])
+  t.true(await brought(cars.want(root.cid)?.block, root.bytes))
+  await waitFor(() => stored.size === 2)
+  t.false(stored.has(stranger.cid.toString()))
+})
+
+test('a peer without the root answers 412 and the next peer offering a gateway is asked', async t => {
+  const { root, leaves } = await fileDag(1, 1000)
+  const car = await carBytes([root.cid], [root, ...leaves])
+  const without = await carServer(t, (req, res) => {
+    t.is(req.headers['cache-control'], 'only-if-cached', 'a peer is never made to fetch for us')
+    res.writeHead(412).end('not cached')
+  })
+  const holder = await carServer(t, (_req, res) => { res.writeHead(200, carHeaders).end(car) })
+  const { cars } = fetcher(t, [without.url, holder.url])
+  t.true(await brought(cars.want(root.cid)?.block, root.bytes))
+  t.is(without.requests.length, 1)
+  t.is(holder.requests.length, 1)
+
+  const alone = fetcher(t, [without.url])
+  t.is(await alone.cars.want(root.cid)?.block, undefined, 'nobody holds it: the want gets nothing and goes elsewhere')
+})
+
+test('a stream that stalls is given up: the blocks waited for come back empty and the connection is closed', async t => {
+  const { root, leaves } = await fileDag(2, 1000)
+  const { head } = await carParts(root.cid, [root, ...leaves])
+  const gateway = await carServer(t, (_req, res) => { res.writeHead(200, carHeaders).write(head) })
+  const { cars } = fetcher(t, [gateway.url], { stallMs: 300 })
+  t.true(await brought(cars.want(root.cid)?.block, root.bytes))
+  const started = Date.now()
+  t.is(await cars.want((leaves[0] as TestBlock).cid)?.block, undefined)
+  t.true(Date.now() - started < 5000)
+  await waitFor(() => gateway.cut() === 1)
+  t.pass()
+})
+
+test('a stream stops when every read waiting on it has gone, and when other sources keep beating it', async t => {
+  const { root, leaves } = await fileDag(8, 1000)
+  const { head } = await carParts(root.cid, [root, ...leaves])
+  const gateway = await carServer(t, (_req, res) => { res.writeHead(200, carHeaders).write(head) })
+  // no stall watchdog within the test's time: only the rules under test stop a stream
+  const { cars } = fetcher(t, [gateway.url], { stallMs: 60_000 })
+  const reader = new AbortController()
+  t.true(await brought(cars.want(root.cid, reader.signal)?.block, root.bytes))
+  reader.abort()
+  await waitFor(() => gateway.cut() === 1)
+
+  const beaten = fetcher(t, [gateway.url], { stallMs: 60_000 })
+  t.true(await brought(beaten.cars.want(root.cid)?.block, root.bytes))
+  for (const leaf of leaves.slice(0, 3)) beaten.cars.want(leaf.cid)?.fetchedElsewhere(leaf.bytes)
+  await new Promise(resolve => setTimeout(resolve, 200))
+  t.is(gateway.cut(), 1, 'three blocks from elsewhere: the stream goes on')
+  beaten.cars.want((leaves[3] as TestBlock).cid)?.fetchedElsewhere((leaves[3] as TestBlock).bytes)
+  await waitFor(() => gateway.cut() === 2)
+  t.pass()
+})
+
+test('a blocked block is neither handed on nor stored', async t => {
+  const { root, leaves } = await fileDag(2, 1000)
+  const [blocked, allowed] = leaves as [TestBlock, TestBlock]
+  const car = await carBytes([root.cid], [root, blocked, allowed])
+  const gateway = await carServer(t, (req, res) => {
+    if ((req.url ?? '').startsWith(`/ipfs/${root.cid.toString()}`)) res.writeHead(200, carHeaders).end(car)
+    else res.writeHead(412).end()
+  })
+  const { cars, stored } = fetcher(t, [gateway.url], { blocked: cid => cid.equals(blocked.cid) })
+  t.true(await brought(cars.want(root.cid)?.block, root.bytes))
+  await waitFor(() => stored.has(allowed.cid.toString()))
+  t.false(stored.has(blocked.cid.toString()))
+  t.is(await cars.want(blocked.cid)?.block, undefined)
+})
+
+test('a stream reads at most 16 MiB ahead of its readers, then waits for one', async t => {
+  const { root, leaves } = await fileDag(48, MiB)
+  const car = await carBytes([root.cid], [root, ...leaves])
+  const gateway = await carServer(t, (_req, res) => { res.writeHead(200, carHeaders).end(car) })
+  const { cars, stored } = fetcher(t, [gateway.url])
+  t.true(await brought(cars.want(root.cid)?.block, root.bytes))
+  await waitFor(() => stored.size >= 17)
+  await new Promise(resolve => setTimeout(resolve, 500))
+  // past 16 MiB the checks under way (at most 16) still finish
+  t.true(stored.size <= 33, `${stored.size} blocks stored with nobody waiting`)
+  const last = leaves[47] as TestBlock
+  t.true(await brought(cars.want(last.cid)?.block, last.bytes), 'a read waiting far ahead takes the stream on to its block')
+  t.is(gateway.requests.length, 1)
+})
