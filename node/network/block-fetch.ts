@@ -34,12 +34,10 @@ async function verify (helia: Pick<Helia, 'getHasher'>, cid: CID, block: Uint8Ar
 
 /** The block from a peer's CAR stream or from the brokers, whichever brings it first: see {@link networkFetch}. */
 async function carOrBrokers (want: CarWant, brokers: () => Promise<Uint8Array>): Promise<Uint8Array> {
-  if (want.joined) {
-    let timer: NodeJS.Timeout | undefined
-    const early = await Promise.race([want.block, new Promise<undefined>(resolve => { timer = setTimeout(() => { resolve(undefined) }, carHedgeMs) })])
-    clearTimeout(timer)
-    if (early != null) return early
-  }
+  let timer: NodeJS.Timeout | undefined
+  const early = await Promise.race([want.block, new Promise<undefined>(resolve => { timer = setTimeout(() => { resolve(undefined) }, carHedgeMs) })])
+  clearTimeout(timer)
+  if (early != null) return early
   const other = brokers()
   const fromCar = want.block.then(block => block ?? Promise.reject(new Error('not in the stream')))
   try {
@@ -56,10 +54,11 @@ async function carOrBrokers (want: CarWant, brokers: () => Promise<Uint8Array>):
  * Gets blocks the repo lacks from connected peers' gateways as CAR streams
  * ({@link PeerCarFetch}, when `peers` is given) and from the node's block brokers
  * (bitswap, the configured trustless gateways). A block that a running stream is to
- * bring is waited for there first (for {@link carHedgeMs}); one that opens a stream is
- * asked of the brokers at the same time. Among the brokers, the first to bring a verified
- * block wins and the others are cancelled, as in Helia's networked blockstore, but the
- * block is handed over as soon as it is verified. Helia first stored it (a temporary file and a rename) and told the brokers
+ * bring is waited for there first (for {@link carHedgeMs}); any other block is asked of
+ * the brokers, and one of them that links to others opens a stream for what is below it.
+ * Among the brokers, the first to bring a verified block wins and the others are
+ * cancelled, as in Helia's networked blockstore, but the block is handed over as soon as
+ * it is verified. Helia first stored it (a temporary file and a rename) and told the brokers
  * (which waits on bitswap's want list): a millisecond of each small fetch from a
  * connected peer. Here both run meanwhile: the repo's blockstore counts the write as
  * under way at once, so `has` and `get` of the block wait for it and a command's closing
@@ -106,7 +105,8 @@ export function networkFetch (helia: Helia, sink: BlockSink, peers?: PeerCarSour
         block = await carOrBrokers(want, fromBrokers)
       } else {
         block = await fromBrokers()
-        cars?.fetchedElsewhere(cid, block)
+        // before the reader has it: the blocks it links to are to wait on the stream it opens
+        cars?.fetchedElsewhere(cid, block, options.signal)
       }
       await store(cid, block, brokers)
       return block

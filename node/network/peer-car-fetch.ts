@@ -21,7 +21,7 @@ export interface PeerCarSources {
   blocked: (cid: CID) => Promise<boolean>
   /** Aborted when the node stops: every stream stops with it. */
   signal: AbortSignal
-  /** A stream that brings no bytes for this long is given up (default 2 s). */
+  /** A stream that brings no bytes for this long is given up (default 2 s); one paused for 15 times this, too. */
   stallMs?: number
 }
 
@@ -35,8 +35,6 @@ export interface PeerCarFetchOptions extends PeerCarSources {
 export interface CarWant {
   /** The checked block, or undefined when no stream brings it (then it is fetched otherwise). */
   block: Promise<Uint8Array | undefined>
-  /** True when a running stream will bring the block (it links to it), false when one was opened for it. */
-  joined: boolean
   /** Tells the stream the block came from elsewhere first: the blocks it links to join the stream all the same. */
   fetchedElsewhere(bytes: Uint8Array): void
 }
@@ -52,6 +50,11 @@ const checkWindow = 16
  * are read back from disk.
  */
 const aheadBytes = 16 * 1024 * 1024
+/**
+ * A stream paused this many stall periods (30 s by default) with nobody reading on is
+ * given up: a read that did not need all of the DAG and has not ended.
+ */
+const maxPausedStalls = 15
 /** A stream that the other sources beat to this many of its blocks is stopped. */
 const maxOutrun = 4
 /** How many blocks fetched otherwise are remembered as not worth a stream of their own. */
@@ -76,9 +79,14 @@ class DagStream {
   ended = false
   /** Blocks it was to bring that the other sources brought first. */
   outrun = 0
+  /** Once stopped: the keys of the blocks it had yet to bring. */
+  left: string[] = []
+  /** When it last paused ({@link paused}), performance.now(). */
+  pausedAt = 0
+  /** Set when it stopped because every read waiting on it had gone (nothing wrong with it). */
+  unread = false
 
-  constructor (root: CID) {
-    this.expected.set(blockKey(root.multihash), root)
+  constructor () {
     setMaxListeners(Infinity, this.#abort.signal)
   }
 
@@ -89,7 +97,7 @@ class DagStream {
   /** The block under `key` once the stream brings it, undefined if it ends first or `signal` aborts. */
   async wait (key: string, signal?: AbortSignal): Promise<Uint8Array | undefined> {
     if (this.ended || signal?.aborted === true) return undefined
-    this.#attach(signal)
+    this.attach(signal)
     this.#ahead = 0
     this.#resume?.()
     return await new Promise(resolve => {
@@ -125,6 +133,7 @@ class DagStream {
     this.#ahead += bytes
     if (this.#ahead <= aheadBytes || this.ended || this.#waiters.size > 0) return
     // every check that stored a block waits for the same wake-up
+    if (this.#paused == null) this.pausedAt = performance.now()
     this.#paused ??= new Promise<void>(resolve => {
       this.#resume = () => {
         this.#resume = undefined
@@ -135,8 +144,10 @@ class DagStream {
     await this.#paused
   }
 
+  /** Stops the stream, keeping in {@link left} what it was still to bring. */
   stop (): void {
     if (this.ended) return
+    this.left = [...this.expected.keys()]
     this.ended = true
     this.#resume?.()
     this.#abort.abort()
@@ -145,7 +156,8 @@ class DagStream {
     this.expected.clear()
   }
 
-  #attach (signal?: AbortSignal): void {
+  /** Holds the stream for a read: until `signal` aborts, or to its end without one. */
+  attach (signal?: AbortSignal): void {
     if (signal == null) {
       this.#held = true
       return
@@ -154,7 +166,9 @@ class DagStream {
     this.#readers.add(signal)
     signal.addEventListener('abort', () => {
       this.#readers.delete(signal)
-      if (this.#readers.size === 0 && !this.#held) this.stop()
+      if (this.#readers.size > 0 || this.#held) return
+      this.unread = true
+      this.stop()
     }, { once: true })
   }
 }
@@ -163,11 +177,12 @@ class DagStream {
  * Fetches whole DAGs from connected Cairn peers' gateways as CAR streams
  * (`?format=car&dag-scope=all`, `Cache-Control: only-if-cached`): one HTTP request over
  * plain TCP for all of a file's blocks instead of a bitswap want and a Noise-encrypted
- * message per block. A block wanted that no stream brings opens one, asked of each peer
- * that offers a gateway in turn until one holds the root; the blocks it links to then
- * join that stream. Each block is checked against its CID and taken only when the
- * stream was to bring it (the root, or a link of a block already taken); anything else
- * is skipped unread. Checked blocks go to the reads waiting for them, or to `store`. A
+ * message per block. A block that the other sources brought and that links to others
+ * (a file's root, a directory) opens a stream for the DAG below it, asked of each peer
+ * that offers a gateway in turn until one holds it; the blocks it links to then wait on
+ * that stream. (Opened only then, a stream costs nothing to a read of one small block.)
+ * Each block is checked against its CID and taken only when the stream was to bring it
+ * (a link of a block already taken); anything else is skipped unread. Checked blocks go to the reads waiting for them, or to `store`. A
  * stream stops when it ends, when a block does not match, when it stalls, when the other
  * sources have brought {@link maxOutrun} of its blocks first (a read that waits too
  * long on a stream asks them as well: block-fetch.ts), or when every read waiting on it
@@ -176,7 +191,7 @@ class DagStream {
 export class PeerCarFetch {
   readonly #options: PeerCarFetchOptions
   readonly #streams = new Set<DagStream>()
-  /** Links of blocks that came from elsewhere: their DAG is not on a peer's gateway (or was not found there). */
+  /** Blocks below a stream that failed, and what they link to: their DAG is not (all) on a peer's gateway. */
   readonly #elsewhere = new Set<string>()
 
   constructor (options: PeerCarFetchOptions) {
@@ -186,52 +201,56 @@ export class PeerCarFetch {
     }, { once: true })
   }
 
-  /** Joins the stream that will bring `cid`, or opens one for it; undefined when neither can be. */
+  /** Joins the stream that is to bring `cid`; undefined when none is (the other sources alone are asked). */
   want (cid: CID, signal?: AbortSignal): CarWant | undefined {
-    if (cid.multihash.code === IDENTITY) return undefined
     const key = blockKey(cid.multihash)
-    const joining = (stream: DagStream, joined: boolean): CarWant => ({
-      block: stream.wait(key, signal),
-      joined,
-      fetchedElsewhere: bytes => {
-        if (stream.ended) {
-          this.fetchedElsewhere(cid, bytes)
-        } else if (stream.expected.delete(key)) {
+    for (const stream of this.#streams) {
+      if (!stream.expected.has(key)) continue
+      return {
+        block: stream.wait(key, signal),
+        fetchedElsewhere: bytes => {
+          if (!stream.expected.delete(key)) return
           this.#expand(stream, cid, bytes)
           stream.deliver(key, bytes)
           // a stream slower than the other sources (a slow link, a read far into the DAG) is let go
-          if (joined && ++stream.outrun >= maxOutrun) stream.stop()
+          if (++stream.outrun >= maxOutrun) stream.stop()
         }
       }
-    })
-    for (const stream of this.#streams) {
-      if (stream.expected.has(key)) return joining(stream, true)
     }
-    if (this.#elsewhere.has(key) || this.#streams.size >= maxStreams || this.#options.signal.aborted) return undefined
-    const stream = new DagStream(cid)
-    this.#streams.add(stream)
-    const want = joining(stream, false)
-    this.#run(stream, cid).finally(() => {
-      stream.stop()
-      this.#streams.delete(stream)
-    }).catch(() => {})
-    return want
+    return undefined
   }
 
   /**
-   * Notes a block fetched by the other sources: the blocks it links to open no stream of
-   * their own (their DAG's root was not on any peer's gateway).
+   * Takes note of a block the other sources brought that no stream was to bring. One
+   * that links to others opens a stream for the DAG below it, held by `signal` (the
+   * read's), and its links then wait on that stream. A block that lies below a stream
+   * that failed opens none, and neither do the blocks it links to.
    */
-  fetchedElsewhere (cid: CID, bytes: Uint8Array): void {
-    if (cid.code === RAW) return
-    let links: CID[]
-    try {
-      links = linksOf(cid, bytes)
-    } catch {
+  fetchedElsewhere (cid: CID, bytes: Uint8Array, signal?: AbortSignal): void {
+    if (cid.code === RAW || this.#options.signal.aborted) return
+    const links = linksIn(cid, bytes)
+    if (links.length === 0) return
+    if (this.#elsewhere.has(blockKey(cid.multihash)) || this.#streams.size >= maxStreams) {
+      this.#remember(links.map(link => blockKey(link.multihash)))
       return
     }
-    for (const link of links) {
-      this.#elsewhere.add(blockKey(link.multihash))
+    const stream = new DagStream()
+    for (const link of links) stream.expected.set(blockKey(link.multihash), link)
+    stream.attach(signal)
+    this.#streams.add(stream)
+    this.#run(stream, cid).finally(() => {
+      stream.stop()
+      this.#streams.delete(stream)
+      // a stream that failed, stalled, ended short or fell behind: its blocks go elsewhere
+      // rather than each asking the same peers again (not when its readers just left)
+      if (!stream.unread) this.#remember(stream.left)
+    }).catch(() => {})
+  }
+
+  /** Notes blocks (by key) that open no stream of their own, forgetting the oldest past {@link maxElsewhere}. */
+  #remember (keys: Iterable<string>): void {
+    for (const key of keys) {
+      this.#elsewhere.add(key)
       if (this.#elsewhere.size > maxElsewhere) this.#elsewhere.delete(this.#elsewhere.values().next().value as string)
     }
   }
@@ -240,8 +259,8 @@ export class PeerCarFetch {
     // from the request on: a gateway that takes the connection and never answers is given up too
     const stallMs = this.#options.stallMs ?? 2000
     const watchdog = setTimeout(function stalled () {
-      // a stream that waits for its readers is not stalled
-      if (stream.paused) watchdog.refresh()
+      // a stream that waits for its readers is not stalled, for a while
+      if (stream.paused && performance.now() - stream.pausedAt < stallMs * maxPausedStalls) watchdog.refresh()
       else stream.stop()
     }, stallMs)
     try {
@@ -293,14 +312,10 @@ export class PeerCarFetch {
     }
   }
 
-  /** Adds the links of a block taken to what the stream is to bring (none for one that does not decode). */
+  /** Adds the links of a block taken to what the stream is to bring. */
   #expand (stream: DagStream, cid: CID, bytes: Uint8Array): void {
-    if (cid.code === RAW || stream.ended) return
-    try {
-      for (const link of linksOf(cid, bytes)) {
-        if (link.multihash.code !== IDENTITY) stream.expected.set(blockKey(link.multihash), link)
-      }
-    } catch {}
+    if (stream.ended) return
+    for (const link of linksIn(cid, bytes)) stream.expected.set(blockKey(link.multihash), link)
   }
 
   /** The body of the first peer's CAR response for `root`, or undefined when no peer holds it. */
@@ -323,6 +338,16 @@ export class PeerCarFetch {
       res?.destroy()
     }
     return undefined
+  }
+}
+
+/** The blocks a block links to, identity CIDs left out; none for a raw block or one that does not decode. */
+function linksIn (cid: CID, bytes: Uint8Array): CID[] {
+  if (cid.code === RAW) return []
+  try {
+    return linksOf(cid, bytes).filter(link => link.multihash.code !== IDENTITY)
+  } catch {
+    return []
   }
 }
 
