@@ -1,5 +1,6 @@
 import test from 'ava'
 import { randomBytes } from 'node:crypto'
+import { getEventListeners } from 'node:events'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { UnixFS } from 'ipfs-unixfs'
 import { PeerCarFetch, type GatewaySource } from '../../node/network/peer-car-fetch.js'
@@ -268,4 +269,24 @@ test('a paused stream that nobody reads on is given up after fifteen stall perio
   t.true(stored.size < 40, `${stored.size} stored`)
   await waitFor(() => gateway.cut() === 1, 5000)
   t.pass()
+})
+
+test('a long read waiting on many blocks leaves no listener per block on its signal (each would hold its block)', async t => {
+  const { root, leaves } = await fileDag(20, 10_000)
+  const { head, rest } = await carParts(root.cid, [root, ...leaves])
+  let release = (): void => {}
+  const held = new Promise<void>(resolve => { release = resolve })
+  const gateway = await carServer(t, async (_req, res) => {
+    res.writeHead(200, carHeaders)
+    res.write(head)
+    await held
+    res.end(rest)
+  })
+  const { cars } = fetcher(t, [gateway.url])
+  const reader = new AbortController()
+  cars.fetchedElsewhere(root.cid, root.bytes, reader.signal)
+  const wants = leaves.map(leaf => cars.want(leaf.cid, reader.signal)?.block)
+  release()
+  for (const [i, want] of wants.entries()) t.true(await brought(want, (leaves[i] as TestBlock).bytes))
+  t.true(getEventListeners(reader.signal, 'abort').length <= 1, `${getEventListeners(reader.signal, 'abort').length} listeners left`)
 })
