@@ -9,11 +9,17 @@ const maxAnswer = 16
 
 const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || host.startsWith('127.')
 
-/** The host of a connection's remote address (`/ip4/H/tcp/…`), when it is an IP address. */
-function remoteHost (connection: Connection): string | undefined {
-  const [proto, host] = connection.remoteAddr.toString().split('/').slice(1, 3)
+/**
+ * The IP address a connection runs to (`/ip4/H/tcp/…`): undefined for a name, and for a
+ * relayed connection, whose address starts with the relay's.
+ */
+export function directHost (remoteAddr: string): string | undefined {
+  if (remoteAddr.includes('/p2p-circuit')) return undefined
+  const [proto, host] = remoteAddr.split('/').slice(1, 3)
   return proto === 'ip4' || proto === 'ip6' ? host : undefined
 }
+
+const remoteHost = (connection: Connection): string | undefined => directHost(connection.remoteAddr.toString())
 
 /** Whether a gateway bound to `gatewayHost` is offered to a peer connected from `peerHost`: one bound to loopback only to a peer on loopback. */
 export function offersGatewayTo (gatewayHost: string, peerHost: string | undefined): boolean {

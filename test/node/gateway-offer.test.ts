@@ -1,5 +1,5 @@
 import test from 'ava'
-import { PeerGateways, offerGateway, offersGatewayTo } from '../../node/network/gateway-offer.js'
+import { PeerGateways, directHost, offerGateway, offersGatewayTo } from '../../node/network/gateway-offer.js'
 import { connectNodes, startNodes, stopNodes, waitFor, type TestNode } from '../helpers/nodes.js'
 
 test('a gateway bound to loopback is offered only to peers on loopback; one bound elsewhere to anyone', t => {
@@ -9,6 +9,13 @@ test('a gateway bound to loopback is offered only to peers on loopback; one boun
   t.false(offersGatewayTo('127.0.0.1', undefined))
   t.true(offersGatewayTo('0.0.0.0', '192.0.2.7'))
   t.true(offersGatewayTo('192.0.2.1', '192.0.2.7'))
+})
+
+test('a gateway is looked for only at the address a direct connection runs to', t => {
+  t.is(directHost('/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWA'), '127.0.0.1')
+  t.is(directHost('/ip6/::1/tcp/4001/ws'), '::1')
+  t.is(directHost('/ip4/192.0.2.7/tcp/4001/p2p/12D3KooWRelay/p2p-circuit/p2p/12D3KooWPeer'), undefined, 'the relay\'s address is not the peer\'s')
+  t.is(directHost('/dns4/example.org/tcp/443/wss'), undefined)
 })
 
 test('a connected peer learns the gateway another offers, addressed at the host it is connected to', async t => {
