@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events'
 import { get as httpGet, type IncomingMessage } from 'node:http'
+import { equals } from 'multiformats/bytes'
 import { readCarBlocks } from '../car/car-blocks.js'
 import { IDENTITY, RAW } from '../dag/codecs.js'
 import { linksOf } from '../dag/links.js'
@@ -182,11 +183,13 @@ class DagStream {
  * that offers a gateway in turn until one holds it; the blocks it links to then wait on
  * that stream. (Opened only then, a stream costs nothing to a read of one small block.)
  * Each block is checked against its CID and taken only when the stream was to bring it
- * (a link of a block already taken); anything else is skipped unread. Checked blocks go to the reads waiting for them, or to `store`. A
- * stream stops when it ends, when a block does not match, when it stalls, when the other
- * sources have brought {@link maxOutrun} of its blocks first (a read that waits too
- * long on a stream asks them as well: block-fetch.ts), or when every read waiting on it
- * has gone; what it has not brought is fetched otherwise.
+ * (a link of a block already taken); anything else is skipped unread. Checked blocks go
+ * to the reads waiting for them, or to `store`. A stream stops when it ends, when a
+ * block does not match, when it stalls, when the other sources have brought
+ * {@link maxOutrun} of its blocks first (a read that waits too long on a stream asks
+ * them as well: block-fetch.ts), when every read waiting on it has gone, or after
+ * {@link maxPausedStalls} stall periods paused; what it has not brought is fetched
+ * otherwise.
  */
 export class PeerCarFetch {
   readonly #options: PeerCarFetchOptions
@@ -274,7 +277,7 @@ export class PeerCarFetch {
     const body = await this.#open(stream, root)
     if (body == null) return
     const car = await readCarBlocks(watched(body, watchdog), { signal: stream.signal })
-    if (car.roots.length !== 1 || !car.roots[0]?.multihash.bytes.every((b, i) => b === root.multihash.bytes[i])) return
+    if (car.roots.length !== 1 || !equals(car.roots[0]?.multihash.bytes ?? new Uint8Array(), root.multihash.bytes)) return
     const checks = new Set<Promise<void>>()
     let failed = false
     const take = async (key: string, cid: CID, bytes: Uint8Array): Promise<void> => {

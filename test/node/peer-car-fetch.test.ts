@@ -290,3 +290,14 @@ test('a long read waiting on many blocks leaves no listener per block on its sig
   for (const [i, want] of wants.entries()) t.true(await brought(want, (leaves[i] as TestBlock).bytes))
   t.true(getEventListeners(reader.signal, 'abort').length <= 1, `${getEventListeners(reader.signal, 'abort').length} listeners left`)
 })
+
+test('a CAR whose root is not the one asked for is not read', async t => {
+  const { root, leaves } = await fileDag(2, 1000)
+  const other = await rawBlock(randomBytes(10))
+  const car = await carBytes([other.cid], [root, ...leaves])
+  const gateway = await carServer(t, (_req, res) => { res.writeHead(200, carHeaders).end(car) })
+  const { cars, stored } = fetcher(t, [gateway.url])
+  cars.fetchedElsewhere(root.cid, root.bytes)
+  t.is(await cars.want((leaves[0] as TestBlock).cid)?.block, undefined)
+  t.is(stored.size, 0)
+})
