@@ -34,10 +34,12 @@ async function verify (helia: Pick<Helia, 'getHasher'>, cid: CID, block: Uint8Ar
 
 /** The block from a peer's CAR stream or from the brokers, whichever brings it first: see {@link networkFetch}. */
 async function carOrBrokers (want: CarWant, brokers: () => Promise<Uint8Array>): Promise<Uint8Array> {
-  let timer: NodeJS.Timeout | undefined
-  const early = await Promise.race([want.block, new Promise<undefined>(resolve => { timer = setTimeout(() => { resolve(undefined) }, carHedgeMs) })])
-  clearTimeout(timer)
-  if (early != null) return early
+  if (want.near) {
+    let timer: NodeJS.Timeout | undefined
+    const early = await Promise.race([want.block, new Promise<undefined>(resolve => { timer = setTimeout(() => { resolve(undefined) }, carHedgeMs) })])
+    clearTimeout(timer)
+    if (early != null) return early
+  }
   const other = brokers()
   const fromCar = want.block.then(block => block ?? Promise.reject(new Error('not in the stream')))
   try {
@@ -53,8 +55,9 @@ async function carOrBrokers (want: CarWant, brokers: () => Promise<Uint8Array>):
 /**
  * Gets blocks the repo lacks from connected peers' gateways as CAR streams
  * ({@link PeerCarFetch}, when `peers` is given) and from the node's block brokers
- * (bitswap, the configured trustless gateways). A block that a running stream is to
- * bring is waited for there first (for {@link carHedgeMs}); any other block is asked of
+ * (bitswap, the configured trustless gateways). A block that a running stream is about
+ * to bring is waited for there first (for {@link carHedgeMs}); one it is to bring later
+ * is asked of both at once (the first wins); any other block is asked of
  * the brokers, and one of them that links to others opens a stream for what is below it.
  * Among the brokers, the first to bring a verified block wins and the others are
  * cancelled, as in Helia's networked blockstore, but the block is handed over as soon as

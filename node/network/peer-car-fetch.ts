@@ -36,6 +36,8 @@ export interface PeerCarFetchOptions extends PeerCarSources {
 export interface CarWant {
   /** The checked block, or undefined when no stream brings it (then it is fetched otherwise). */
   block: Promise<Uint8Array | undefined>
+  /** True when the stream is about to bring it (worth waiting for); false when it is far ahead in the stream. */
+  near: boolean
   /** Tells the stream the block came from elsewhere first: the blocks it links to join the stream all the same. */
   fetchedElsewhere(bytes: Uint8Array): void
 }
@@ -56,6 +58,8 @@ const aheadBytes = 16 * 1024 * 1024
  * given up: a read that did not need all of the DAG and has not ended.
  */
 const maxPausedStalls = 15
+/** How many links past the last one a stream brought still count as near: a reader's read-ahead (up to 32 blocks) and some. */
+const nearBlocks = 64
 /** A stream that the other sources beat to this many of its blocks is stopped. */
 const maxOutrun = 4
 /** How many blocks fetched otherwise are remembered as not worth a stream of their own. */
@@ -63,10 +67,21 @@ const maxElsewhere = 4096
 
 const carAccept = 'application/vnd.ipld.car; version=1; order=dfs; dups=n'
 
+/** A block a stream is to bring: which block links to it, at which index. */
+interface Expected {
+  cid: CID
+  parent: string
+  index: number
+}
+
 /** One DAG streaming in as a CAR from one peer's gateway. */
 class DagStream {
-  /** Blocks the stream will bring: the root, and the links of every block it brought. */
-  readonly expected = new Map<string, CID>()
+  /** Blocks the stream will bring (the links of its root and of every block it brought), by key. */
+  readonly expected = new Map<string, Expected>()
+  /** Blocks with links that the stream brought (its root counted): their links come in their order. */
+  readonly #own = new Set<string>()
+  /** Per block of `#own`, the index of the last of its links the stream brought. */
+  readonly #lastTaken = new Map<string, number>()
   readonly #waiters = new Map<string, Array<(block: Uint8Array | undefined) => void>>()
   readonly #abort = new AbortController()
   /** The signals of the reads waiting on the stream; it stops once all of them have aborted. */
@@ -93,6 +108,33 @@ class DagStream {
 
   get signal (): AbortSignal {
     return this.#abort.signal
+  }
+
+  /** Adds the links of a block (by key) to what the stream is to bring; `own` when the stream brought the block itself. */
+  expect (parent: string, links: CID[], own: boolean): void {
+    if (this.ended || links.length === 0) return
+    if (own) this.#own.add(parent)
+    for (const [index, cid] of links.entries()) this.expected.set(blockKey(cid.multihash), { cid, parent, index })
+  }
+
+  /** Takes a block off what the stream is to bring, as brought by the stream (`own`) or elsewhere. */
+  took (key: string, own: boolean): Expected | undefined {
+    const entry = this.expected.get(key)
+    if (entry == null) return undefined
+    this.expected.delete(key)
+    if (own) this.#lastTaken.set(entry.parent, Math.max(this.#lastTaken.get(entry.parent) ?? -1, entry.index))
+    return entry
+  }
+
+  /**
+   * Whether the stream is about to bring the block: one of the next {@link nearBlocks}
+   * links of a block it brought itself. A read that starts far into the DAG (a range)
+   * does not wait for the stream to get there.
+   */
+  near (key: string): boolean {
+    const entry = this.expected.get(key)
+    if (entry == null || !this.#own.has(entry.parent)) return false
+    return entry.index - (this.#lastTaken.get(entry.parent) ?? -1) <= nearBlocks
   }
 
   /** The block under `key` once the stream brings it, undefined if it ends first or `signal` aborts. */
@@ -209,11 +251,13 @@ export class PeerCarFetch {
     const key = blockKey(cid.multihash)
     for (const stream of this.#streams) {
       if (!stream.expected.has(key)) continue
+      const near = stream.near(key)
       return {
         block: stream.wait(key, signal),
+        near,
         fetchedElsewhere: bytes => {
-          if (!stream.expected.delete(key)) return
-          this.#expand(stream, cid, bytes)
+          if (stream.took(key, false) == null) return
+          stream.expect(key, linksIn(cid, bytes), false)
           stream.deliver(key, bytes)
           // a stream slower than the other sources (a slow link, a read far into the DAG) is let go
           if (++stream.outrun >= maxOutrun) stream.stop()
@@ -238,7 +282,7 @@ export class PeerCarFetch {
       return
     }
     const stream = new DagStream()
-    for (const link of links) stream.expected.set(blockKey(link.multihash), link)
+    stream.expect(blockKey(cid.multihash), links, true)
     stream.attach(signal)
     this.#streams.add(stream)
     this.#run(stream, cid).finally(() => {
@@ -289,7 +333,7 @@ export class PeerCarFetch {
         stream.deliver(key, undefined)
         return
       }
-      this.#expand(stream, cid, bytes)
+      stream.expect(key, linksIn(cid, bytes), true)
       if (stream.deliver(key, bytes)) return
       await this.#options.store(cid, bytes)
       await stream.stored(bytes.byteLength)
@@ -297,9 +341,8 @@ export class PeerCarFetch {
     try {
       for await (const block of car.blocks) {
         const key = blockKey(block.cid.multihash)
-        const cid = stream.expected.get(key)
+        const cid = stream.took(key, true)?.cid
         if (cid == null) continue
-        stream.expected.delete(key)
         if (cid.code !== RAW) {
           // its links must be known before the next block is looked at
           await take(key, cid, block.bytes)
@@ -313,12 +356,6 @@ export class PeerCarFetch {
     } finally {
       await Promise.allSettled(checks)
     }
-  }
-
-  /** Adds the links of a block taken to what the stream is to bring. */
-  #expand (stream: DagStream, cid: CID, bytes: Uint8Array): void {
-    if (stream.ended) return
-    for (const link of linksIn(cid, bytes)) stream.expected.set(blockKey(link.multihash), link)
   }
 
   /** The body of the first peer's CAR response for `root`, or undefined when no peer holds it. */

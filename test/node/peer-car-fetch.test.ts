@@ -301,3 +301,17 @@ test('a CAR whose root is not the one asked for is not read', async t => {
   t.is(await cars.want((leaves[0] as TestBlock).cid)?.block, undefined)
   t.is(stored.size, 0)
 })
+
+test('a block far ahead in the stream is not worth waiting for: the read asks the other sources at once', async t => {
+  const { root, leaves } = await fileDag(100, 1000)
+  // the root and its first two leaves, then nothing
+  const head = await carBytes([root.cid], [root, ...leaves.slice(0, 2)])
+  const gateway = await carServer(t, (_req, res) => { res.writeHead(200, carHeaders).write(head) })
+  const { cars, stored } = fetcher(t, [gateway.url], { stallMs: 60_000 })
+  cars.fetchedElsewhere(root.cid, root.bytes)
+  t.true(cars.want((leaves[10] as TestBlock).cid)?.near, 'ten links on: about to come')
+  t.false(cars.want((leaves[90] as TestBlock).cid)?.near, 'ninety links on: far ahead')
+  await waitFor(() => stored.has((leaves[1] as TestBlock).cid.toString()))
+  t.true(cars.want((leaves[65] as TestBlock).cid)?.near, 'near counts from the last link the stream brought')
+  t.false(cars.want((leaves[66] as TestBlock).cid)?.near)
+})
