@@ -1,8 +1,10 @@
 import { setMaxListeners } from 'node:events'
 import { get as httpGet, type IncomingMessage } from 'node:http'
+import * as dagPb from '@ipld/dag-pb'
+import { UnixFS } from 'ipfs-unixfs'
 import { equals } from 'multiformats/bytes'
 import { readCarBlocks } from '../car/car-blocks.js'
-import { IDENTITY, RAW } from '../dag/codecs.js'
+import { DAG_PB, IDENTITY, RAW } from '../dag/codecs.js'
 import { linksOf } from '../dag/links.js'
 import { blockKey } from '../repo/block-files.js'
 import { blockMatches } from '../repo/block-hash.js'
@@ -221,7 +223,8 @@ class DagStream {
  * (`?format=car&dag-scope=all`, `Cache-Control: only-if-cached`): one HTTP request over
  * plain TCP for all of a file's blocks instead of a bitswap want and a Noise-encrypted
  * message per block. A block that the other sources brought and that links to others
- * (a file's root, a directory) opens a stream for the DAG below it, asked of each peer
+ * (a file's root; not a UnixFS directory, whose entries each open their own) opens a
+ * stream for the DAG below it, asked of each peer
  * that offers a gateway in turn until one holds it; the blocks it links to then wait on
  * that stream. (Opened only then, a stream costs nothing to a read of one small block.)
  * Each block is checked against its CID and taken only when the stream was to bring it
@@ -269,12 +272,12 @@ export class PeerCarFetch {
 
   /**
    * Takes note of a block the other sources brought that no stream was to bring. One
-   * that links to others opens a stream for the DAG below it, held by `signal` (the
-   * read's), and its links then wait on that stream. A block that lies below a stream
+   * that links to others, other than a UnixFS directory, opens a stream for the DAG below
+   * it, held by `signal` (the read's), and its links then wait on that stream. A block that lies below a stream
    * that failed opens none, and neither do the blocks it links to.
    */
   fetchedElsewhere (cid: CID, bytes: Uint8Array, signal?: AbortSignal): void {
-    if (cid.code === RAW || this.#options.signal.aborted) return
+    if (cid.code === RAW || this.#options.signal.aborted || isUnixfsDirectory(cid, bytes)) return
     const links = linksIn(cid, bytes)
     if (links.length === 0) return
     if (this.#elsewhere.has(blockKey(cid.multihash)) || this.#streams.size >= maxStreams) {
@@ -378,6 +381,22 @@ export class PeerCarFetch {
       res?.destroy()
     }
     return undefined
+  }
+}
+
+/**
+ * Whether a block is a UnixFS directory or HAMT shard. Its links are entries, each its
+ * own DAG: a read through it (a path) needs one of them, and the stream of the whole
+ * directory would bring every entry before it. Each file opens its own stream instead.
+ */
+function isUnixfsDirectory (cid: CID, bytes: Uint8Array): boolean {
+  if (cid.code !== DAG_PB) return false
+  try {
+    const data = dagPb.decode(bytes).Data
+    const type = data != null ? UnixFS.unmarshal(data).type : undefined
+    return type === 'directory' || type === 'hamt-sharded-directory'
+  } catch {
+    return false
   }
 }
 

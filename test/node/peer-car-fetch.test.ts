@@ -315,3 +315,17 @@ test('a block far ahead in the stream is not worth waiting for: the read asks th
   t.true(cars.want((leaves[65] as TestBlock).cid)?.near, 'near counts from the last link the stream brought')
   t.false(cars.want((leaves[66] as TestBlock).cid)?.near)
 })
+
+test('a UnixFS directory opens no stream: its entries each open their own', async t => {
+  const { root: file } = await fileDag(2, 1000)
+  const dir = await pbBlock({ Data: new UnixFS({ type: 'directory' }).marshal(), Links: [{ Name: 'a.bin', Hash: file.cid, Tsize: 2000 }] })
+  const gateway = await carServer(t, (_req, res) => { res.writeHead(412).end() })
+  const { cars } = fetcher(t, [gateway.url])
+  cars.fetchedElsewhere(dir.cid, dir.bytes)
+  t.is(cars.want(file.cid), undefined, 'the entry waits on no stream')
+  await new Promise(resolve => setTimeout(resolve, 100))
+  t.is(gateway.requests.length, 0)
+  cars.fetchedElsewhere(file.cid, file.bytes)
+  await waitFor(() => gateway.requests.length === 1)
+  t.regex(gateway.requests[0] ?? '', new RegExp(`^/ipfs/${file.cid.toString()}\\?`))
+})
