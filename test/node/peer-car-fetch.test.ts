@@ -59,6 +59,20 @@ async function carServer (t: { teardown: (fn: () => void) => void }, handler: (r
 
 const carHeaders = { 'content-type': 'application/vnd.ipld.car; version=1' }
 
+/** A gateway that sends a file's CAR up to its root, and the rest once released. */
+async function heldCarServer (t: { teardown: (fn: () => void) => void }, root: TestBlock, leaves: TestBlock[]): Promise<{ gateway: CarServer, release: () => void }> {
+  const { head, rest } = await carParts(root.cid, [root, ...leaves])
+  let release = (): void => {}
+  const held = new Promise<void>(resolve => { release = resolve })
+  const gateway = await carServer(t, async (_req, res) => {
+    res.writeHead(200, carHeaders)
+    res.write(head)
+    await held
+    res.end(rest)
+  })
+  return { gateway, release }
+}
+
 /** Peers offering these gateways, in this order. */
 function gateways (urls: string[]): GatewaySource {
   const peers = urls.map((url, i) => ({ url, peer: { toString: () => `peer-${i}` } as unknown as PeerId }))
@@ -89,15 +103,7 @@ function fetcher (t: { teardown: (fn: () => void) => void }, urls: string[], opt
 
 test('one CAR request brings a file: the blocks waited for go to their readers, the others to the store', async t => {
   const { root, leaves } = await fileDag(6, 100_000)
-  const { head, rest } = await carParts(root.cid, [root, ...leaves])
-  let release = (): void => {}
-  const held = new Promise<void>(resolve => { release = resolve })
-  const gateway = await carServer(t, async (_req, res) => {
-    res.writeHead(200, carHeaders)
-    res.write(head)
-    await held
-    res.end(rest)
-  })
+  const { gateway, release } = await heldCarServer(t, root, leaves)
   const { cars, stored } = fetcher(t, [gateway.url])
   t.is(cars.want(root.cid), undefined, 'no stream is to bring the root')
   // the root came over bitswap: it opens a stream for what is below it
@@ -273,15 +279,7 @@ test('a paused stream that nobody reads on is given up after fifteen stall perio
 
 test('a long read waiting on many blocks leaves no listener per block on its signal (each would hold its block)', async t => {
   const { root, leaves } = await fileDag(20, 10_000)
-  const { head, rest } = await carParts(root.cid, [root, ...leaves])
-  let release = (): void => {}
-  const held = new Promise<void>(resolve => { release = resolve })
-  const gateway = await carServer(t, async (_req, res) => {
-    res.writeHead(200, carHeaders)
-    res.write(head)
-    await held
-    res.end(rest)
-  })
+  const { gateway, release } = await heldCarServer(t, root, leaves)
   const { cars } = fetcher(t, [gateway.url])
   const reader = new AbortController()
   cars.fetchedElsewhere(root.cid, root.bytes, reader.signal)
