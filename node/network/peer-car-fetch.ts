@@ -44,6 +44,8 @@ export interface CarWant {
   fetchedElsewhere(bytes: Uint8Array): void
 }
 
+/** A stream that brings no bytes for this long is given up. */
+const defaultStallMs = 2000
 /** At most this many CAR streams run at once; other wants go to the other sources. */
 const maxStreams = 8
 /** Raw leaves checked at the same time while the stream is read on. */
@@ -104,7 +106,12 @@ class DagStream {
   /** Set when it stopped because every read waiting on it had gone (nothing wrong with it). */
   unread = false
 
-  constructor () {
+  /** Whether its request has been sent (see {@link PeerCarFetch.want}). */
+  started = false
+  /** Called once when it stops. */
+  onStop: (() => void) | undefined
+
+  constructor (readonly root: CID) {
     setMaxListeners(Infinity, this.#abort.signal)
   }
 
@@ -199,6 +206,7 @@ class DagStream {
     for (const list of this.#waiters.values()) for (const resolve of list) resolve(undefined)
     this.#waiters.clear()
     this.expected.clear()
+    this.onStop?.()
   }
 
   /** Holds the stream for a read: until `signal` aborts, or to its end without one. */
@@ -255,6 +263,7 @@ export class PeerCarFetch {
     for (const stream of this.#streams) {
       if (!stream.expected.has(key)) continue
       const near = stream.near(key)
+      if (near && !stream.started && !stream.ended) this.#start(stream)
       return {
         block: stream.wait(key, signal),
         near,
@@ -273,7 +282,8 @@ export class PeerCarFetch {
   /**
    * Takes note of a block the other sources brought that no stream was to bring. One
    * that links to others, other than a UnixFS directory, opens a stream for the DAG below
-   * it, held by `signal` (the read's), and its links then wait on that stream. A block that lies below a stream
+   * it, held by `signal` (the read's), and its links then wait on that stream; its
+   * request goes out with the first want of a block near the stream's start. A block that lies below a stream
    * that failed opens none, and neither do the blocks it links to.
    */
   fetchedElsewhere (cid: CID, bytes: Uint8Array, signal?: AbortSignal): void {
@@ -284,11 +294,24 @@ export class PeerCarFetch {
       this.#remember(links.map(link => blockKey(link.multihash)))
       return
     }
-    const stream = new DagStream()
+    const stream = new DagStream(cid)
     stream.expect(blockKey(cid.multihash), links, true)
     stream.attach(signal)
     this.#streams.add(stream)
-    this.#run(stream, cid).finally(() => {
+    // asked of a gateway only once a read wants a block near its start (a range read far
+    // into a file never asks); one nobody wants that soon is dropped
+    stream.onStop = () => { if (!stream.started) this.#streams.delete(stream) }
+    setTimeout(() => {
+      if (stream.started) return
+      stream.unread = true
+      stream.stop()
+    }, (this.#options.stallMs ?? defaultStallMs) * maxPausedStalls).unref()
+  }
+
+  /** Sends the stream's request and reads it; when it ends, forgets it. */
+  #start (stream: DagStream): void {
+    stream.started = true
+    this.#run(stream, stream.root).finally(() => {
       stream.stop()
       this.#streams.delete(stream)
       // a stream that failed, stalled, ended short or fell behind: its blocks go elsewhere
@@ -307,7 +330,7 @@ export class PeerCarFetch {
 
   async #run (stream: DagStream, root: CID): Promise<void> {
     // from the request on: a gateway that takes the connection and never answers is given up too
-    const stallMs = this.#options.stallMs ?? 2000
+    const stallMs = this.#options.stallMs ?? defaultStallMs
     const watchdog = setTimeout(function stalled () {
       // a stream that waits for its readers is not stalled, for a while
       if (stream.paused && performance.now() - stream.pausedAt < stallMs * maxPausedStalls) watchdog.refresh()
