@@ -82,10 +82,11 @@ interface Expected {
 class DagStream {
   /** Blocks the stream will bring (the links of its root and of every block it brought), by key. */
   readonly expected = new Map<string, Expected>()
-  /** Blocks with links that the stream brought (its root counted): their links come in their order. */
-  readonly #own = new Set<string>()
-  /** Per block of `#own`, the index of the last of its links the stream brought. */
-  readonly #lastTaken = new Map<string, number>()
+  /**
+   * Per block with links that the stream brought itself (its root counted), the index of
+   * the last of those links it has brought (-1 before the first): they come in order.
+   */
+  readonly #progress = new Map<string, number>()
   readonly #waiters = new Map<string, Array<(block: Uint8Array | undefined) => void>>()
   readonly #abort = new AbortController()
   /** The signals of the reads waiting on the stream; it stops once all of them have aborted. */
@@ -94,8 +95,8 @@ class DagStream {
   #held = false
   /** Bytes stored since a read last waited on the stream. */
   #ahead = 0
-  #resume: (() => void) | undefined
-  #paused: Promise<void> | undefined
+  /** While paused: what the checks that stored blocks wait on, and its wake-up. */
+  #pause: { resumed: Promise<void>, resume: () => void } | undefined
   ended = false
   /** Blocks it was to bring that the other sources brought first. */
   outrun = 0
@@ -122,7 +123,7 @@ class DagStream {
   /** Adds the links of a block (by key) to what the stream is to bring; `own` when the stream brought the block itself. */
   expect (parent: string, links: CID[], own: boolean): void {
     if (this.ended || links.length === 0) return
-    if (own) this.#own.add(parent)
+    if (own && !this.#progress.has(parent)) this.#progress.set(parent, -1)
     for (const [index, cid] of links.entries()) this.expected.set(blockKey(cid.multihash), { cid, parent, index })
   }
 
@@ -131,7 +132,8 @@ class DagStream {
     const entry = this.expected.get(key)
     if (entry == null) return undefined
     this.expected.delete(key)
-    if (own) this.#lastTaken.set(entry.parent, Math.max(this.#lastTaken.get(entry.parent) ?? -1, entry.index))
+    const last = this.#progress.get(entry.parent)
+    if (own && last != null) this.#progress.set(entry.parent, Math.max(last, entry.index))
     return entry
   }
 
@@ -142,8 +144,9 @@ class DagStream {
    */
   near (key: string): boolean {
     const entry = this.expected.get(key)
-    if (entry == null || !this.#own.has(entry.parent)) return false
-    return entry.index - (this.#lastTaken.get(entry.parent) ?? -1) <= nearBlocks
+    if (entry == null) return false
+    const last = this.#progress.get(entry.parent)
+    return last != null && entry.index - last <= nearBlocks
   }
 
   /** The block under `key` once the stream brings it, undefined if it ends first or `signal` aborts. */
@@ -151,7 +154,7 @@ class DagStream {
     if (this.ended || signal?.aborted === true) return undefined
     this.attach(signal)
     this.#ahead = 0
-    this.#resume?.()
+    this.#pause?.resume()
     return await new Promise(resolve => {
       // the listener goes with the answer: left on a long read's signal, it would hold every block
       const onAbort = (): void => { finish(undefined) }
@@ -177,7 +180,7 @@ class DagStream {
 
   /** True while the stream waits for a read to catch up. */
   get paused (): boolean {
-    return this.#resume != null
+    return this.#pause != null
   }
 
   /** Counts a block stored ahead of the reads; past {@link aheadBytes} with nobody waiting, resolves once a read waits again. */
@@ -185,15 +188,19 @@ class DagStream {
     this.#ahead += bytes
     if (this.#ahead <= aheadBytes || this.ended || this.#waiters.size > 0) return
     // every check that stored a block waits for the same wake-up
-    if (this.#paused == null) this.pausedAt = performance.now()
-    this.#paused ??= new Promise<void>(resolve => {
-      this.#resume = () => {
-        this.#resume = undefined
-        this.#paused = undefined
-        resolve()
+    if (this.#pause == null) {
+      this.pausedAt = performance.now()
+      let resume = (): void => {}
+      const resumed = new Promise<void>(resolve => { resume = resolve })
+      this.#pause = {
+        resumed,
+        resume: () => {
+          this.#pause = undefined
+          resume()
+        }
       }
-    })
-    await this.#paused
+    }
+    await this.#pause.resumed
   }
 
   /** Stops the stream, keeping in {@link left} what it was still to bring. */
@@ -201,7 +208,7 @@ class DagStream {
     if (this.ended) return
     this.left = [...this.expected.keys()]
     this.ended = true
-    this.#resume?.()
+    this.#pause?.resume()
     this.#abort.abort()
     for (const list of this.#waiters.values()) for (const resolve of list) resolve(undefined)
     this.#waiters.clear()
@@ -232,9 +239,9 @@ class DagStream {
  * plain TCP for all of a file's blocks instead of a bitswap want and a Noise-encrypted
  * message per block. A block that the other sources brought and that links to others
  * (a file's root; not a UnixFS directory, whose entries each open their own) opens a
- * stream for the DAG below it, asked of each peer
- * that offers a gateway in turn until one holds it; the blocks it links to then wait on
- * that stream. (Opened only then, a stream costs nothing to a read of one small block.)
+ * stream for the DAG below it, asked of each peer that offers a gateway in turn until
+ * one holds it; the blocks it links to then wait on that stream. (Opened only then, a
+ * stream costs nothing to a read of one small block.)
  * Each block is checked against its CID and taken only when the stream was to bring it
  * (a link of a block already taken); anything else is skipped unread. Checked blocks go
  * to the reads waiting for them, or to `store`. A stream stops when it ends, when a
@@ -283,12 +290,12 @@ export class PeerCarFetch {
    * Takes note of a block the other sources brought that no stream was to bring. One
    * that links to others, other than a UnixFS directory, opens a stream for the DAG below
    * it, held by `signal` (the read's), and its links then wait on that stream; its
-   * request goes out with the first want of a block near the stream's start. A block that lies below a stream
-   * that failed opens none, and neither do the blocks it links to.
+   * request goes out with the first want of a block near the stream's start. A block
+   * that lies below a stream that failed opens none, and neither do the blocks it links to.
    */
   fetchedElsewhere (cid: CID, bytes: Uint8Array, signal?: AbortSignal): void {
-    if (cid.code === RAW || this.#options.signal.aborted || isUnixfsDirectory(cid, bytes)) return
-    const links = linksIn(cid, bytes)
+    if (this.#options.signal.aborted) return
+    const links = streamLinks(cid, bytes)
     if (links.length === 0) return
     if (this.#elsewhere.has(blockKey(cid.multihash)) || this.#streams.size >= maxStreams) {
       this.#remember(links.map(link => blockKey(link.multihash)))
@@ -311,7 +318,7 @@ export class PeerCarFetch {
   /** Sends the stream's request and reads it; when it ends, forgets it. */
   #start (stream: DagStream): void {
     stream.started = true
-    this.#run(stream, stream.root).finally(() => {
+    this.#run(stream).finally(() => {
       stream.stop()
       this.#streams.delete(stream)
       // a stream that failed, stalled, ended short or fell behind: its blocks go elsewhere
@@ -328,7 +335,7 @@ export class PeerCarFetch {
     }
   }
 
-  async #run (stream: DagStream, root: CID): Promise<void> {
+  async #run (stream: DagStream): Promise<void> {
     // from the request on: a gateway that takes the connection and never answers is given up too
     const stallMs = this.#options.stallMs ?? defaultStallMs
     const watchdog = setTimeout(function stalled () {
@@ -337,14 +344,15 @@ export class PeerCarFetch {
       else stream.stop()
     }, stallMs)
     try {
-      await this.#read(stream, root, watchdog)
+      await this.#read(stream, watchdog)
     } finally {
       clearTimeout(watchdog)
     }
   }
 
-  async #read (stream: DagStream, root: CID, watchdog: NodeJS.Timeout): Promise<void> {
-    const body = await this.#open(stream, root)
+  async #read (stream: DagStream, watchdog: NodeJS.Timeout): Promise<void> {
+    const root = stream.root
+    const body = await this.#open(stream)
     if (body == null) return
     const car = await readCarBlocks(watched(body, watchdog), { signal: stream.signal })
     if (car.roots.length !== 1 || !equals(car.roots[0]?.multihash.bytes ?? new Uint8Array(), root.multihash.bytes)) return
@@ -385,12 +393,12 @@ export class PeerCarFetch {
   }
 
   /** The body of the first peer's CAR response for `root`, or undefined when no peer holds it. */
-  async #open (stream: DagStream, root: CID): Promise<IncomingMessage | undefined> {
+  async #open (stream: DagStream): Promise<IncomingMessage | undefined> {
     const signal = stream.signal
     for (const peer of this.#options.gateways.offering()) {
       const base = await this.#options.gateways.gatewayOf(peer, signal)
       if (base == null || signal.aborted) continue
-      const url = `${base}/ipfs/${root.toString()}?format=car&dag-scope=all`
+      const url = `${base}/ipfs/${stream.root.toString()}?format=car&dag-scope=all`
       // node:http rather than fetch: a third of the CPU per byte (no web streams)
       const res = await new Promise<IncomingMessage | undefined>(resolve => {
         const req = httpGet(url, { headers: { Accept: carAccept, 'Cache-Control': 'only-if-cached' } }, resolve)
@@ -408,18 +416,20 @@ export class PeerCarFetch {
 }
 
 /**
- * Whether a block is a UnixFS directory or HAMT shard. Its links are entries, each its
- * own DAG: a read through it (a path) needs one of them, and the stream of the whole
- * directory would bring every entry before it. Each file opens its own stream instead.
+ * The links below a block fetched elsewhere that a stream would bring ({@link linksIn}),
+ * decoded once. None for a UnixFS directory or HAMT shard: its links are entries, each its
+ * own DAG, and a read through it (a path) needs one of them, while the stream of the
+ * whole directory would bring every entry before it. Each file opens its own instead.
  */
-function isUnixfsDirectory (cid: CID, bytes: Uint8Array): boolean {
-  if (cid.code !== DAG_PB) return false
+function streamLinks (cid: CID, bytes: Uint8Array): CID[] {
+  if (cid.code !== DAG_PB) return linksIn(cid, bytes)
   try {
-    const data = dagPb.decode(bytes).Data
-    const type = data != null ? UnixFS.unmarshal(data).type : undefined
-    return type === 'directory' || type === 'hamt-sharded-directory'
+    const node = dagPb.decode(bytes)
+    const type = node.Data != null ? UnixFS.unmarshal(node.Data).type : undefined
+    if (type === 'directory' || type === 'hamt-sharded-directory') return []
+    return node.Links.map(link => link.Hash).filter(link => link.multihash.code !== IDENTITY)
   } catch {
-    return false
+    return []
   }
 }
 
