@@ -34,6 +34,14 @@ function oneLine (err: unknown): string {
   return message.split('\n')[0] ?? ''
 }
 
+/** `name: ` for messages about the CAR `options` name, or nothing. */
+const carLabel = (options: CarBlocksOptions): string => options.name != null && options.name !== '' ? `${options.name}: ` : ''
+
+/** An ERR_INVALID_CAR about the CAR `options` name: `invalid CAR <name>: <message>`. */
+export function invalidCar (options: CarBlocksOptions, message: string, cause?: unknown): InvalidCarError {
+  return new InvalidCarError(`invalid CAR ${carLabel(options)}${message}`, cause != null ? { cause } : undefined)
+}
+
 /**
  * Reads a CAR (v1, or v2 with its v1 payload) from a byte stream, holding no more of it
  * than the section being read: the header first, then each block as its section ends. A
@@ -43,9 +51,8 @@ function oneLine (err: unknown): string {
  */
 export async function readCarBlocks (source: AsyncIterable<Uint8Array>, options: CarBlocksOptions = {}): Promise<CarBlocks> {
   const { limitReader, readBlockHead, readHeader } = await import('@ipld/car/decoder')
-  const label = options.name != null && options.name !== '' ? `${options.name}: ` : ''
-  const invalid = (message: string, cause?: unknown): InvalidCarError =>
-    new InvalidCarError(`invalid CAR ${label}${message}`, cause != null ? { cause } : undefined)
+  const label = carLabel(options)
+  const invalid = (message: string, cause?: unknown): InvalidCarError => invalidCar(options, message, cause)
   const allowBig = options.allowBigBlock === true
 
   let reader: BytesReader = new ChunkedBytesReader(source, blockSizeLimit(allowBig) + SECTION_OVERHEAD)

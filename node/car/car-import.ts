@@ -1,6 +1,5 @@
-import { InvalidCarError } from '../errors.js'
 import { blockProblem } from '../repo/verify.js'
-import { readCarBlocks, type CarBlocksOptions } from './car-blocks.js'
+import { invalidCar, readCarBlocks, type CarBlocksOptions } from './car-blocks.js'
 import type { CairnNode } from '../node.js'
 import type { CID } from 'multiformats/cid'
 
@@ -30,8 +29,6 @@ const WRITE_WINDOW = 16
  * in Kubo, until GC removes them: nothing pins them.
  */
 export async function importCar (node: CairnNode, source: AsyncIterable<Uint8Array>, options: CarImportOptions = {}): Promise<CarImportResult> {
-  const label = options.name != null && options.name !== '' ? `${options.name}: ` : ''
-  const invalid = (message: string): InvalidCarError => new InvalidCarError(`invalid CAR ${label}${message}`)
   const car = await readCarBlocks(source, options)
 
   let blocks = 0
@@ -41,7 +38,7 @@ export async function importCar (node: CairnNode, source: AsyncIterable<Uint8Arr
   // a block is written only once its check has passed; the next ones are read meanwhile
   const checkAndWrite = async (cid: CID, bytes: Uint8Array): Promise<void> => {
     const problem = await blockProblem(cid.multihash, bytes)
-    if (problem != null) throw invalid(`block ${cid.toString()}: ${problem}`)
+    if (problem != null) throw invalidCar(options, `block ${cid.toString()}: ${problem}`)
     await node.helia.blockstore.put(cid, bytes, options.signal != null ? { signal: options.signal } : {})
   }
   const start = (cid: CID, bytes: Uint8Array): void => {
