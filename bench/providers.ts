@@ -1,29 +1,30 @@
-// Many providers, one fetcher (the issue's item 2): four daemons, each behind a TCP proxy
-// that paces its link to 25 MiB/s, serve one file to a fifth; the fetcher dials each
-// provider only through its proxy, so every block it gets has crossed a paced link.
+// Many providers, one fetcher (the issue's item 2): four daemons, each behind a link paced
+// to 25 MiB/s, serve one file to a fetcher; the fetcher reaches each provider only through
+// its link (libp2p and the gateway a Cairn peer offers for CAR streams alike), so every
+// block it gets has crossed a paced link. Two fetchers: one as configured by default
+// (`HTTPRetrieval.Peers` true: a connected peer's gateway may stream the whole DAG), one
+// with bitswap alone.
 import { join } from 'node:path'
 import { mibs, seconds } from './ceilings.js'
-import { cairnEnv, runCairn, startCairnServer, type CairnServer } from './cli-runner.js'
+import { cairnEnv, listeningOn, runCairn, startCairnServer, type CairnServer } from './cli-runner.js'
 import { patternStream } from './data.js'
-import { startThrottleProxy, type ThrottleProxy } from './throttle-proxy.js'
+import { PacedLink } from './throttle-proxy.js'
 import { figure, type Figure } from './table.js'
 
 const MiB = 1024 * 1024
 const linkMibs = 25
 
+interface Daemon { env: Record<string, string>, server: CairnServer }
+
 /**
  * A daemon on a fresh `local` repo, with `Routing.Type` none: the DHT would hand out the
- * providers' own addresses and the nodes would dial around the proxies. Bitswap asks the
- * connected peers (not their gateways: `HTTPRetrieval.Peers` false). `listen: false` leaves the node no listener, so nobody dials it.
+ * providers' own addresses and the nodes would dial around the links. `config` is set
+ * before it starts; an empty `Addresses.Swarm` leaves a fetcher no listener, so nobody dials it.
  */
-async function daemonOn (repo: string, listen = true): Promise<{ env: Record<string, string>, server: CairnServer }> {
+async function daemonOn (repo: string, config: Record<string, unknown> = {}): Promise<Daemon> {
   const env = cairnEnv(repo)
   await runCairn(['init', '--profile', 'local'], env)
-  await runCairn(['config', 'Routing.Type', 'none'], env)
-  // the providers' gateways are not behind the proxies: a CAR stream from one would go
-  // around the paced links, and this figure is about wants spread over several providers
-  await runCairn(['config', 'HTTPRetrieval.Peers', 'false', '--json'], env)
-  if (!listen) await runCairn(['config', 'Addresses.Swarm', '--json', '[]'], env)
+  for (const [key, value] of Object.entries({ 'Routing.Type': 'none', ...config })) await runCairn(['config', '--json', key, JSON.stringify(value)], env)
   return { env, server: await startCairnServer(['daemon'], env) }
 }
 
@@ -35,9 +36,21 @@ async function tcpListener (env: Record<string, string>): Promise<{ peer: string
   return { peer: id.ID, port }
 }
 
-/** `cairn cat` on the fetcher; the rate, after checking the bytes all crossed the proxies. */
-async function fetchRate (env: Record<string, string>, cid: string, size: number, proxies: ThrottleProxy[]): Promise<number> {
-  const relayed = (): number => proxies.reduce((sum, p) => sum + p.bytesOut, 0)
+/**
+ * Puts a provider behind `link`: its libp2p listener behind a proxy on ::1, and its gateway
+ * (on 127.0.0.1) behind a proxy on the same port of ::1, where a fetcher connected over ::1
+ * addresses the gateway the provider offers. Returns the multiaddr to dial.
+ */
+async function behind (link: PacedLink, provider: Daemon): Promise<string> {
+  const { peer, port } = await tcpListener(provider.env)
+  const gateway = listeningOn(provider.server.output, 'Gateway server')
+  await link.proxy(gateway.port, { host: '::1', port: gateway.port })
+  return `/ip6/::1/tcp/${await link.proxy(port, { host: '::1', port: 0 })}/p2p/${peer}`
+}
+
+/** `cairn cat` on the fetcher; the rate, after checking the bytes all crossed the links. */
+async function fetchRate (env: Record<string, string>, cid: string, size: number, links: PacedLink[]): Promise<number> {
+  const relayed = (): number => links.reduce((sum, l) => sum + l.bytesOut, 0)
   const before = relayed()
   let got = 0
   const time = await seconds(async () => await runCairn(['cat', cid], env, undefined, chunk => { got += chunk.length }))
@@ -46,38 +59,50 @@ async function fetchRate (env: Record<string, string>, cid: string, size: number
   return mibs(size, time)
 }
 
-/** One provider's rate, then four providers' rate, each provider behind a 25 MiB/s link. */
+/** One provider's rate, then four providers' rate, each provider behind a 25 MiB/s link, for each fetcher. */
 export async function benchProviders (dir: string, size: number, label: string, figures: Figure[]): Promise<void> {
-  const fetcher = await daemonOn(join(dir, 'fetcher'), false)
-  const providers: Array<Awaited<ReturnType<typeof daemonOn>>> = []
-  const proxies: ThrottleProxy[] = []
+  const fetchers = [
+    { name: 'HTTPRetrieval.Peers true, the default', daemon: await daemonOn(join(dir, 'fetcher-default'), { 'Addresses.Swarm': [] }) },
+    { name: 'bitswap only', daemon: await daemonOn(join(dir, 'fetcher-bitswap'), { 'Addresses.Swarm': [], 'HTTPRetrieval.Peers': false }) }
+  ]
+  const providers: Daemon[] = []
+  const links: PacedLink[] = []
   try {
     for (let i = 0; i < 4; i++) {
       const provider = await daemonOn(join(dir, `provider-${i}`))
       providers.push(provider)
-      const { peer, port } = await tcpListener(provider.env)
-      const proxy = await startThrottleProxy(port, linkMibs * MiB)
-      proxies.push(proxy)
-      await runCairn(['swarm', 'connect', `/ip4/127.0.0.1/tcp/${proxy.port}/p2p/${peer}`], fetcher.env)
+      const link = new PacedLink(linkMibs * MiB)
+      links.push(link)
+      const addr = await behind(link, provider)
+      for (const { daemon } of fetchers) await runCairn(['swarm', 'connect', addr], daemon.env)
     }
     const addTo = async (env: Record<string, string>, seed: number): Promise<string> => (await runCairn(['add', '-q', '--pin=false'], env, patternStream(size, seed))).trim()
-    const alone = await addTo((providers[0] as typeof fetcher).env, 200)
+    const alone = await addTo((providers[0] as Daemon).env, 200)
     const shared = await Promise.all(providers.map(async p => await addTo(p.env, 201)))
     if (new Set(shared).size !== 1) throw new Error(`the providers added the same bytes as different CIDs: ${shared.join(' ')}`)
 
-    const one = figure(`peer fetch ${size / MiB} MiB from 1 provider behind a ${linkMibs} MiB/s link${label}`, 'MiB/s', 'the link', '—')
-    const four = figure(`peer fetch ${size / MiB} MiB from 4 providers, each behind a ${linkMibs} MiB/s link${label}`, 'MiB/s', '4 links', '≥ 3 × one provider')
-    one.cairn.push(await fetchRate(fetcher.env, alone, size, proxies))
-    one.ceiling.push(linkMibs)
-    const before = proxies.map(p => p.bytesOut)
-    four.cairn.push(await fetchRate(fetcher.env, shared[0] as string, size, proxies))
-    four.ceiling.push(4 * linkMibs)
-    const shares = proxies.map((p, i) => ((p.bytesOut - (before[i] as number)) / MiB).toFixed(0))
-    four.note = `${((four.cairn[0] as number) / (one.cairn[0] as number)).toFixed(2)} × one provider; MiB each provider's link carried: ${shares.join(', ')}; links: a pacing TCP proxy per provider (bench/throttle-proxy.ts), the fetcher dials only those`
-    figures.push(one, four)
+    const rows = fetchers.map(({ name }) => ({
+      one: figure(`peer fetch ${size / MiB} MiB from 1 provider behind a ${linkMibs} MiB/s link${label} (${name})`, 'MiB/s', 'the link', '—'),
+      four: figure(`peer fetch ${size / MiB} MiB from 4 providers, each behind a ${linkMibs} MiB/s link${label} (${name})`, 'MiB/s', '4 links', '≥ 3 × one provider')
+    }))
+    // interleaved: one provider for each fetcher, then four for each
+    for (const [i, { daemon }] of fetchers.entries()) {
+      const { one } = rows[i] as typeof rows[number]
+      one.cairn.push(await fetchRate(daemon.env, alone, size, links))
+      one.ceiling.push(linkMibs)
+    }
+    for (const [i, { daemon }] of fetchers.entries()) {
+      const { one, four } = rows[i] as typeof rows[number]
+      const before = links.map(l => l.bytesOut)
+      four.cairn.push(await fetchRate(daemon.env, shared[0] as string, size, links))
+      four.ceiling.push(4 * linkMibs)
+      const shares = links.map((l, j) => ((l.bytesOut - (before[j] as number)) / MiB).toFixed(0))
+      four.note = `${((four.cairn[0] as number) / (one.cairn[0] as number)).toFixed(2)} × one provider; MiB each provider's link carried: ${shares.join(', ')}; links: pacing TCP proxies per provider, libp2p and gateway sharing each link's rate (bench/throttle-proxy.ts), the fetcher dials only those`
+    }
+    for (const { one, four } of rows) figures.push(one, four)
   } finally {
-    for (const p of proxies) await p.stop()
+    for (const l of links) await l.stop()
     for (const p of providers) await p.server.stop()
-    await fetcher.server.stop()
+    for (const { daemon } of fetchers) await daemon.server.stop()
   }
 }
