@@ -21,9 +21,24 @@ const maxStoringBytes = 16 * 1024 * 1024
 /**
  * How long a block that a peer's CAR stream is to bring is waited for before the block
  * brokers are asked as well: a stream reads in the DAG's order, and a read that starts
- * far into it (a range, a path) should not wait for all that comes before.
+ * far into it (a range, a path) should not wait for all that comes before. A read that
+ * waited this long counts against the stream (see peer-car-fetch.ts).
  */
 const carHedgeMs = 500
+/**
+ * After this long without the block, the stream's rate so far says whether it will bring
+ * it within {@link carHedgeMs}; if not, the brokers are asked at once (a slow link: four
+ * such reads and the stream is let go, before a whole read-ahead has waited on it).
+ */
+const carCheckMs = 100
+
+/** The block, or undefined when `ms` pass first. */
+async function within (block: Promise<Uint8Array | undefined>, ms: number): Promise<Uint8Array | undefined> {
+  let timer: NodeJS.Timeout | undefined
+  const early = await Promise.race([block, new Promise<undefined>(resolve => { timer = setTimeout(() => { resolve(undefined) }, ms) })])
+  clearTimeout(timer)
+  return early
+}
 
 /** Hashes `block` with the CID's hash function and fails unless it matches. */
 async function verify (helia: Pick<Helia, 'getHasher'>, cid: CID, block: Uint8Array): Promise<void> {
@@ -35,10 +50,11 @@ async function verify (helia: Pick<Helia, 'getHasher'>, cid: CID, block: Uint8Ar
 /** The block from a peer's CAR stream or from the brokers, whichever brings it first: see {@link networkFetch}. */
 async function carOrBrokers (want: CarWant, brokers: () => Promise<Uint8Array>): Promise<Uint8Array> {
   if (want.near) {
-    let timer: NodeJS.Timeout | undefined
-    const early = await Promise.race([want.block, new Promise<undefined>(resolve => { timer = setTimeout(() => { resolve(undefined) }, carHedgeMs) })])
-    clearTimeout(timer)
+    const rest = carHedgeMs - carCheckMs
+    // a stream that has brought nothing yet (a far peer's first round trips) is given all of carHedgeMs
+    const early = await within(want.block, carCheckMs) ?? ((want.etaMs() ?? 0) <= rest ? await within(want.block, rest) : undefined)
     if (early != null) return early
+    want.late()
   }
   const other = brokers()
   const fromCar = want.block.then(block => block ?? Promise.reject(new Error('not in the stream')))

@@ -42,6 +42,10 @@ export interface CarWant {
   near: boolean
   /** Tells the stream the block came from elsewhere first: the blocks it links to join the stream all the same. */
   fetchedElsewhere(bytes: Uint8Array): void
+  /** Tells the stream a read waited on it for the block as long as it would (then asks the other sources too). */
+  late(): void
+  /** How long the stream will likely take to bring the block, at its rate so far; undefined before it has brought two blocks. */
+  etaMs(): number | undefined
 }
 
 /** A stream that brings no bytes for this long is given up. */
@@ -64,8 +68,13 @@ const aheadBytes = 16 * 1024 * 1024
 const maxPausedStalls = 15
 /** How many links past the last one a stream brought still count as near: a reader's read-ahead (up to 32 blocks) and some. */
 const nearBlocks = 64
-/** A stream that the other sources beat to this many of its blocks is stopped. */
-const maxOutrun = 4
+/**
+ * A stream that kept reads waiting too long ({@link CarWant.late}) or that the other
+ * sources beat to a block this many times in all is stopped: on a link slower than the
+ * reads, both would bring the same blocks over it, and bitswap alone brings as much
+ * (from every peer that has them, not only this one).
+ */
+const maxBehind = 4
 /** How many blocks fetched otherwise are remembered as not worth a stream of their own. */
 const maxElsewhere = 4096
 
@@ -98,14 +107,16 @@ class DagStream {
   /** While paused: what the checks that stored blocks wait on, and its wake-up. */
   #pause: { resumed: Promise<void>, resume: () => void } | undefined
   ended = false
-  /** Blocks it was to bring that the other sources brought first. */
-  outrun = 0
+  /** Reads it kept waiting too long, and blocks it was to bring that the other sources brought first. */
+  behind = 0
   /** Once stopped: the keys of the blocks it had yet to bring. */
   left: string[] = []
   /** When it last paused ({@link paused}), performance.now(). */
   pausedAt = 0
   /** Set when it stopped because every read waiting on it had gone (nothing wrong with it). */
   unread = false
+  /** What it has brought itself, and when the first of it came (performance.now()). */
+  readonly #brought = { blocks: 0, bytes: 0, firstBytes: 0, since: 0 }
 
   /** Whether its request has been sent (see {@link PeerCarFetch.want}). */
   started = false
@@ -147,6 +158,29 @@ class DagStream {
     if (entry == null) return false
     const last = this.#progress.get(entry.parent)
     return last != null && entry.index - last <= nearBlocks
+  }
+
+  /** Counts a block of `bytes` the stream brought. */
+  arrived (bytes: number): void {
+    if (this.#brought.blocks++ === 0) Object.assign(this.#brought, { since: performance.now(), firstBytes: bytes })
+    this.#brought.bytes += bytes
+  }
+
+  /**
+   * How many milliseconds the stream will likely take to bring the block under `key`: the
+   * links before it under its parent, at the stream's mean block size and rate since its
+   * first block (counted from that block, so two are needed). 0 once it is not expected.
+   */
+  eta (key: string): number | undefined {
+    const entry = this.expected.get(key)
+    if (entry == null) return 0
+    const { blocks, bytes, firstBytes, since } = this.#brought
+    const last = this.#progress.get(entry.parent)
+    const elapsed = performance.now() - since
+    if (blocks < 2 || last == null || elapsed <= 0) return undefined
+    // the first block came before the clock started
+    const bytesPerMs = (bytes - firstBytes) / elapsed
+    return bytesPerMs > 0 ? (entry.index - last) * (bytes / blocks) / bytesPerMs : undefined
   }
 
   /** The block under `key` once the stream brings it, undefined if it ends first or `signal` aborts. */
@@ -245,9 +279,9 @@ class DagStream {
  * Each block is checked against its CID and taken only when the stream was to bring it
  * (a link of a block already taken); anything else is skipped unread. Checked blocks go
  * to the reads waiting for them, or to `store`. A stream stops when it ends, when a
- * block does not match, when it stalls, when the other sources have brought
- * {@link maxOutrun} of its blocks first (a read that waits too long on a stream asks
- * them as well: block-fetch.ts), when every read waiting on it has gone, or after
+ * block does not match, when it stalls, when it has fallen behind {@link maxBehind}
+ * times (a read that waits too long on a stream asks the other sources as well:
+ * block-fetch.ts; or they brought one of its blocks first), when every read waiting on it has gone, or after
  * {@link maxPausedStalls} stall periods paused; what it has not brought is fetched
  * otherwise.
  */
@@ -271,15 +305,23 @@ export class PeerCarFetch {
       if (!stream.expected.has(key)) continue
       const near = stream.near(key)
       if (near && !stream.started && !stream.ended) this.#start(stream)
+      // a stream slower than the reads or the other sources (a slow link, a read far into the DAG) is let go; each want counts once
+      let counted = false
+      const fellBehind = (): void => {
+        if (counted) return
+        counted = true
+        if (++stream.behind >= maxBehind) stream.stop()
+      }
       return {
         block: stream.wait(key, signal),
         near,
+        late: fellBehind,
+        etaMs: () => stream.eta(key),
         fetchedElsewhere: bytes => {
           if (stream.took(key, false) == null) return
           stream.expect(key, linksIn(cid, bytes), false)
           stream.deliver(key, bytes)
-          // a stream slower than the other sources (a slow link, a read far into the DAG) is let go
-          if (++stream.outrun >= maxOutrun) stream.stop()
+          fellBehind()
         }
       }
     }
@@ -377,6 +419,7 @@ export class PeerCarFetch {
         const key = blockKey(block.cid.multihash)
         const cid = stream.took(key, true)?.cid
         if (cid == null) continue
+        stream.arrived(block.bytes.byteLength)
         if (cid.code !== RAW) {
           // its links must be known before the next block is looked at
           await take(key, cid, block.bytes)

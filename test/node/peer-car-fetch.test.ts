@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { getEventListeners } from 'node:events'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { UnixFS } from 'ipfs-unixfs'
-import { PeerCarFetch, type GatewaySource } from '../../node/network/peer-car-fetch.js'
+import { PeerCarFetch, type CarWant, type GatewaySource } from '../../node/network/peer-car-fetch.js'
 import { carBytes, pbBlock, rawBlock, type TestBlock } from '../helpers/hostile-dags.js'
 import { waitFor } from '../helpers/nodes.js'
 import type { PeerId } from '@libp2p/interface'
@@ -183,7 +183,7 @@ test('a stream that stalls is given up: the blocks waited for come back empty an
   t.pass()
 })
 
-test('a stream stops when every read waiting on it has gone, and when other sources keep beating it', async t => {
+test('a stream stops when every read waiting on it has gone, and when it falls behind four times: reads that waited too long, blocks from elsewhere first', async t => {
   const { root, leaves } = await fileDag(8, 1000)
   const { head } = await carParts(root.cid, [root, ...leaves])
   const gateway = await carServer(t, (_req, res) => { res.writeHead(200, carHeaders).write(head) })
@@ -198,12 +198,52 @@ test('a stream stops when every read waiting on it has gone, and when other sour
 
   const beaten = fetcher(t, [gateway.url], { stallMs: 60_000 })
   beaten.cars.fetchedElsewhere(root.cid, root.bytes)
-  for (const leaf of leaves.slice(0, 3)) beaten.cars.want(leaf.cid)?.fetchedElsewhere(leaf.bytes)
+  const want = (leaf: TestBlock | undefined): CarWant => beaten.cars.want((leaf as TestBlock).cid) as CarWant
+  const first = want(leaves[0])
+  first.late()
+  // one want counts once, however it fell behind
+  first.fetchedElsewhere((leaves[0] as TestBlock).bytes)
+  want(leaves[1]).fetchedElsewhere((leaves[1] as TestBlock).bytes)
+  const third = want(leaves[2])
+  third.late()
+  third.late()
   await new Promise(resolve => setTimeout(resolve, 200))
-  t.is(gateway.cut(), 1, 'three blocks from elsewhere: the stream goes on')
-  beaten.cars.want((leaves[3] as TestBlock).cid)?.fetchedElsewhere((leaves[3] as TestBlock).bytes)
+  t.is(gateway.cut(), 1, 'three times behind: the stream goes on')
+  want(leaves[3]).late()
   await waitFor(() => gateway.cut() === 2)
-  t.pass()
+  t.is(await third.block, undefined, 'a read still waiting on the stopped stream is let go')
+})
+
+test('a stream tells how long a block will take at its rate so far, once it has brought two', async t => {
+  const { root, leaves } = await fileDag(40, 1000)
+  const { head, rest } = await carParts(root.cid, [root, ...leaves])
+  let release = (): void => {}
+  const held = new Promise<void>(resolve => { release = resolve })
+  // the root, then five leaves 40 ms apart, then the rest once released
+  const sections = await Promise.all(leaves.slice(0, 5).map(async (_, i) => (await carParts(root.cid, [root, ...leaves.slice(0, i + 1)])).rest))
+  const gateway = await carServer(t, async (_req, res) => {
+    res.writeHead(200, carHeaders).write(head)
+    let sent = 0
+    for (const upTo of sections) {
+      await new Promise(resolve => setTimeout(resolve, 40))
+      res.write(upTo.subarray(sent))
+      sent = upTo.byteLength
+    }
+    await held
+    res.end(rest.subarray(sent))
+  })
+  const { cars } = fetcher(t, [gateway.url], { stallMs: 60_000 })
+  cars.fetchedElsewhere(root.cid, root.bytes)
+  const near = cars.want((leaves[0] as TestBlock).cid) as CarWant
+  t.is(near.etaMs(), undefined, 'nothing brought yet: no rate')
+  t.truthy(await near.block)
+  await cars.want((leaves[4] as TestBlock).cid)?.block
+  const soon = (cars.want((leaves[6] as TestBlock).cid) as CarWant).etaMs() as number
+  const later = (cars.want((leaves[30] as TestBlock).cid) as CarWant).etaMs() as number
+  // five leaves in about 160 ms after the first: ~40 ms a leaf, 2 and 26 leaves to go
+  t.true(soon > 20 && soon < 400, `two leaves on: ${soon} ms`)
+  t.true(later > 10 * soon, `26 leaves on: ${later} ms against ${soon}`)
+  release()
 })
 
 test('a blocked block is neither handed on nor stored', async t => {
