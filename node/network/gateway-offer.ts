@@ -40,16 +40,15 @@ export async function offerGateway (libp2p: Libp2p, gatewayMultiaddr: string): P
   })
 }
 
-/** How long a peer may take to say what it offers. */
-const askTimeout = (): AbortSignal => AbortSignal.timeout(5000)
+/** How long a peer may take to say what it offers, from the stream's opening to its end. */
+const askMs = 5000
 
 /**
- * The little a peer writes on the stream before it ends. (The stream's async iterator
- * never ends when the peer closed its side before the iterator started, so the stream's
- * events are listened to instead.)
+ * The little a peer writes on the stream before it ends, or before `timeout` aborts.
+ * (The stream's async iterator never ends when the peer closed its side before the
+ * iterator started, so the stream's events are listened to instead.)
  */
-async function readAnswer (stream: Stream): Promise<string> {
-  const timeout = askTimeout()
+async function readAnswer (stream: Stream, timeout: AbortSignal): Promise<string> {
   let answer = ''
   const decoder = new TextDecoder()
   const done = new Promise<void>(resolve => {
@@ -98,23 +97,36 @@ export class PeerGateways {
     return [...this.#offering.values()]
   }
 
-  /** The base URL (`http://127.0.0.1:8080`) of the gateway `peer` offers, or undefined. */
+  /**
+   * The base URL (`http://127.0.0.1:8080`) of the gateway `peer` offers, or undefined
+   * (also once `signal` aborts: the answer, asked once for every caller, is still kept).
+   */
   async gatewayOf (peer: PeerId, signal?: AbortSignal): Promise<string | undefined> {
     const key = peer.toString()
     let asked = this.#asked.get(key)
     if (asked == null) {
-      asked = this.#ask(peer, signal).catch(() => undefined)
+      asked = this.#ask(peer).catch(() => undefined)
       this.#asked.set(key, asked)
     }
-    return await asked
+    if (signal == null) return await asked
+    if (signal.aborted) return undefined
+    let onAbort = (): void => {}
+    const aborted = new Promise<undefined>(resolve => { onAbort = () => { resolve(undefined) } })
+    signal.addEventListener('abort', onAbort, { once: true })
+    try {
+      return await Promise.race([asked, aborted])
+    } finally {
+      signal.removeEventListener('abort', onAbort)
+    }
   }
 
-  async #ask (peer: PeerId, signal?: AbortSignal): Promise<string | undefined> {
+  async #ask (peer: PeerId): Promise<string | undefined> {
     const connection = this.#libp2p.getConnections(peer).find(c => c.status === 'open')
     const host = connection != null ? remoteHost(connection) : undefined
     if (connection == null || host == null) return undefined
-    const stream = await connection.newStream(gatewayOfferProtocol, { signal: AbortSignal.any([askTimeout(), ...(signal != null ? [signal] : [])]) })
-    const answer = await readAnswer(stream)
+    const timeout = AbortSignal.timeout(askMs)
+    const stream = await connection.newStream(gatewayOfferProtocol, { signal: timeout })
+    const answer = await readAnswer(stream, timeout)
     const port = /^\d{1,5}$/.test(answer) ? Number(answer) : 0
     if (port < 1 || port > 65535) return undefined
     const address: TcpAddress = { host, port, family: host.includes(':') ? 'ip6' : 'ip4' }

@@ -29,7 +29,8 @@ test('a connected peer learns the gateway another offers, addressed at the host 
   await connectNodes(asking, silent)
   await waitFor(() => gateways.offering().length === 1)
   t.deepEqual(gateways.offering().map(String), [offering.peerId], 'identify tells who offers one')
-  t.is(await gateways.gatewayOf(offering.libp2p.peerId), 'http://127.0.0.1:4321')
+  t.is(await gateways.gatewayOf(offering.libp2p.peerId, AbortSignal.abort()), undefined, 'a read that gave up gets nothing')
+  t.is(await gateways.gatewayOf(offering.libp2p.peerId), 'http://127.0.0.1:4321', 'the peer was asked all the same, once for everyone')
   t.is(await gateways.gatewayOf(silent.libp2p.peerId), undefined, 'a peer without the protocol offers nothing')
 
   await asking.libp2p.hangUp(offering.libp2p.peerId)
