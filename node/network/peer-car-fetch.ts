@@ -401,7 +401,7 @@ export class PeerCarFetch {
     const checks = new Set<Promise<void>>()
     let failed = false
     const take = async (key: string, cid: CID, bytes: Uint8Array): Promise<void> => {
-      if (!await blockMatches(cid.multihash, bytes, { inPlace: true })) {
+      if (!await blockMatches(cid.multihash, bytes, { thread: 'none' })) {
         failed = true
         return
       }

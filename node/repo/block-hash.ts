@@ -30,7 +30,7 @@ const threadedBytes = 64 * 1024
  */
 const maxThreaded = Math.max(1, Math.min(availableParallelism(), Math.floor(Number(process.env.UV_THREADPOOL_SIZE ?? 4) / 2)))
 let threaded = 0
-/** Hashes waiting for a thread ({@link HashOptions.waitForThread}), first come first served. */
+/** Hashes waiting for a thread (`'wait'`, see {@link ThreadUse}), first come first served. */
 const waiting: Array<() => void> = []
 
 async function onThread (algorithm: string, bytes: Uint8Array): Promise<Uint8Array> {
@@ -50,45 +50,48 @@ async function hashEnded (): Promise<void> {
   await new Promise<void>(resolve => { waiting.push(resolve) })
 }
 
+/**
+ * Where a large block is hashed ({@link HashOptions.thread}):
+ * - `'free'`: on one of libuv's threads if one is free, else in place. Right for the
+ *   importer, whose main thread has chunks of its own to cut meanwhile (`add -n` took
+ *   1.18x as long waiting).
+ * - `'wait'`: on a thread, waiting for one to be free. Right for reads that verify
+ *   blocks: hashed in place, a block holds up the main thread, and with it the threads'
+ *   finished hashes and the next reads (a 512 MiB `cat` hashed 400 of its 512 blocks in
+ *   place, and each threaded hash took 8.6 ms instead of 0.9; waiting took the gateway's
+ *   512 MiB download from 730–770 to 850–870 MiB/s).
+ * - `'none'`: in place whatever the size. Right for a stream of blocks checked one after
+ *   the other as they arrive (a peer's CAR): a threaded hash copies the block first and
+ *   competes with the blocks' writes for libuv's threads, and a 256 MiB peer fetch took
+ *   1.6–2.4 s that way against 1.3–1.8 s in place.
+ */
+export type ThreadUse = 'free' | 'wait' | 'none'
+
 /** Options for {@link blockDigest}. */
 export interface HashOptions {
-  /**
-   * A large block that finds every hashing thread busy waits for one instead of being
-   * hashed in place. Right for reads that verify blocks: hashed in place, a block holds
-   * up the main thread, and with it the threads' finished hashes and the next reads (a
-   * 512 MiB `cat` hashed 400 of its 512 blocks in place, and each threaded hash took
-   * 8.6 ms instead of 0.9; waiting took the gateway's 512 MiB download from 730–770 to
-   * 850–870 MiB/s). Wrong for the importer, whose main thread has chunks of its own to
-   * cut meanwhile (`add -n` took 1.18x as long waiting).
-   */
-  waitForThread?: boolean
-  /**
-   * Hash on the main thread whatever the size. Right for a stream of blocks checked one
-   * after the other as they arrive (a peer's CAR): a threaded hash copies the block first
-   * and competes with the blocks' writes for libuv's threads, and a 256 MiB peer fetch
-   * took 1.6–2.4 s that way against 1.3–1.8 s in place.
-   */
-  inPlace?: boolean
+  /** Where a block of 64 KiB or more is hashed: {@link ThreadUse}. */
+  thread?: ThreadUse
 }
 
 /**
  * The digest of `bytes` under a supported hash function other than identity: a large
- * block's computed on one of libuv's threads while one is free (WebCrypto copies the
- * bytes first), so the main thread reads, writes and hashes other blocks meanwhile.
+ * block's computed on one of libuv's threads while one is free, by default (WebCrypto
+ * copies the bytes first), so the main thread reads, writes and hashes other blocks meanwhile.
  */
 export async function blockDigest (code: number, bytes: Uint8Array, options: HashOptions = {}): Promise<Uint8Array> {
   const web = webHashes.get(code)
   if (web == null) throw new Error(`unsupported hash function ${hashName(code)}`)
-  if (bytes.byteLength >= threadedBytes && options.inPlace !== true) {
+  const thread = options.thread ?? 'free'
+  if (bytes.byteLength >= threadedBytes && thread !== 'none') {
     // checked and taken in one synchronous step: nothing can take the thread in between
-    if (options.waitForThread === true) while (threadsBusy()) await hashEnded()
+    if (thread === 'wait') while (threadsBusy()) await hashEnded()
     if (!threadsBusy()) return await onThread(web, bytes)
   }
   return createHash(nodeHashes.get(code) as string).update(bytes).digest()
 }
 
 /** True when `bytes` are the block `multihash` names; hashed as {@link blockDigest} does, waiting for a thread unless `options` say otherwise. */
-export async function blockMatches (multihash: MultihashDigest, bytes: Uint8Array, options: HashOptions = { waitForThread: true }): Promise<boolean> {
+export async function blockMatches (multihash: MultihashDigest, bytes: Uint8Array, options: HashOptions = { thread: 'wait' }): Promise<boolean> {
   if (multihash.code === IDENTITY) return equals(multihash.digest, bytes)
   return equals(multihash.digest, await blockDigest(multihash.code, bytes, options))
 }
