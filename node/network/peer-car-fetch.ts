@@ -115,8 +115,8 @@ class DagStream {
   pausedAt = 0
   /** Set when it stopped because every read waiting on it had gone (nothing wrong with it). */
   unread = false
-  /** What it has brought itself, and when the first of it came (performance.now()). */
-  readonly #brought = { blocks: 0, bytes: 0, firstBytes: 0, since: 0 }
+  /** What it has brought itself, when the first of it came (performance.now()), and how long it has paused since. */
+  readonly #brought = { blocks: 0, bytes: 0, firstBytes: 0, since: 0, pausedMs: 0 }
 
   /** Whether its request has been sent (see {@link PeerCarFetch.want}). */
   started = false
@@ -169,14 +169,16 @@ class DagStream {
   /**
    * How many milliseconds the stream will likely take to bring the block under `key`: the
    * links before it under its parent, at the stream's mean block size and rate since its
-   * first block (counted from that block, so two are needed). 0 once it is not expected.
+   * first block (counted from that block, so two are needed; time paused for the reads
+   * to catch up left out). 0 once it is not expected.
    */
   eta (key: string): number | undefined {
     const entry = this.expected.get(key)
     if (entry == null) return 0
-    const { blocks, bytes, firstBytes, since } = this.#brought
+    const { blocks, bytes, firstBytes, since, pausedMs } = this.#brought
     const last = this.#progress.get(entry.parent)
-    const elapsed = performance.now() - since
+    const now = performance.now()
+    const elapsed = now - since - pausedMs - (this.paused ? now - this.pausedAt : 0)
     if (blocks < 2 || last == null || elapsed <= 0) return undefined
     // the first block came before the clock started
     const bytesPerMs = (bytes - firstBytes) / elapsed
@@ -230,6 +232,7 @@ class DagStream {
         resumed,
         resume: () => {
           this.#pause = undefined
+          this.#brought.pausedMs += performance.now() - this.pausedAt
           resume()
         }
       }
