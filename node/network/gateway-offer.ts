@@ -1,3 +1,4 @@
+import { raceSignal } from 'race-signal'
 import { parseTcpMultiaddr, httpUrlOf, type TcpAddress } from '../../config/tcp-address.js'
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
 
@@ -108,16 +109,8 @@ export class PeerGateways {
       asked = this.#ask(peer).catch(() => undefined)
       this.#asked.set(key, asked)
     }
-    if (signal == null) return await asked
-    if (signal.aborted) return undefined
-    let onAbort = (): void => {}
-    const aborted = new Promise<undefined>(resolve => { onAbort = () => { resolve(undefined) } })
-    signal.addEventListener('abort', onAbort, { once: true })
-    try {
-      return await Promise.race([asked, aborted])
-    } finally {
-      signal.removeEventListener('abort', onAbort)
-    }
+    // the ask itself never rejects: a rejection here is the caller's signal
+    return await raceSignal(asked, signal).catch(() => undefined)
   }
 
   async #ask (peer: PeerId): Promise<string | undefined> {
