@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { open, rm } from 'node:fs/promises'
 import { pipeline } from 'node:stream/promises'
+import { runCommand } from './cli-runner.js'
 import { patternStream } from './data.js'
 
 /** A measured rate in MiB/s. */
@@ -56,13 +56,10 @@ export async function sha256Rate (bytes: number): Promise<Rate> {
  * CLI's output: what the pipe itself carries, whatever writes into it.
  */
 export async function pipeRate (path: string, bytes: number): Promise<Rate> {
-  return await rateOf(bytes, async () => {
-    const child = spawn('cat', [path], { stdio: ['ignore', 'pipe', 'inherit'] })
-    let seen = 0
-    child.stdout.on('data', (b: Buffer) => { seen += b.length })
-    const code = await new Promise<number | null>((resolve, reject) => { child.on('close', resolve).on('error', reject) })
-    if (code !== 0 || seen !== bytes) throw new Error(`cat ${path}: exit ${String(code)}, ${seen} bytes of ${bytes}`)
-  })
+  let seen = 0
+  const rate = await rateOf(bytes, async () => await runCommand('cat', [path], { sink: b => { seen += b.length } }))
+  if (seen !== bytes) throw new Error(`cat ${path}: ${seen} bytes of ${bytes}`)
+  return rate
 }
 
 /**

@@ -7,18 +7,35 @@ const cli = fileURLToPath(new URL('../cairn/bin.js', import.meta.url))
 /** The environment of a CLI on the repo `repo`: every API on a free loopback port. */
 export const cairnEnv = (repo: string): Record<string, string> => ({ CAIRN_PATH: repo, CAIRN_API: '/ip4/127.0.0.1/tcp/0', CAIRN_GATEWAY: '/ip4/127.0.0.1/tcp/0', CAIRN_PINNING_API: '/ip4/127.0.0.1/tcp/0' })
 
-/** Runs the built CLI, piping `input` to stdin and handing stdout to `sink`; rejects on a non-zero exit. */
-export async function runCairn (args: string[], env: Record<string, string>, input?: Readable, sink?: (chunk: Buffer) => void): Promise<string> {
-  const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] })
+/** Where a {@link runCommand}'s stdin comes from and its stdout goes, and what its errors call it. */
+export interface RunOptions {
+  env?: Record<string, string>
+  /** Piped to stdin (else stdin is closed at once). */
+  input?: Readable
+  /** Gets stdout as it comes (else it is collected and returned). */
+  sink?: (chunk: Buffer) => void
+  /** The command as errors name it (default: the command and its arguments). */
+  name?: string
+}
+
+/** Runs `command`, piping stdin and stdout as `options` say; its stdout without a sink; rejects on a non-zero exit. */
+export async function runCommand (command: string, args: string[], options: RunOptions = {}): Promise<string> {
+  const child = spawn(command, args, { env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] })
+  const sink = options.sink
   let out = ''
   let err = ''
   child.stdout.on('data', (b: Buffer) => { if (sink != null) sink(b); else out += b.toString() })
   child.stderr.on('data', (b: Buffer) => { err += b.toString() })
-  if (input != null) input.pipe(child.stdin)
+  if (options.input != null) options.input.pipe(child.stdin)
   else child.stdin.end()
-  const code = await new Promise<number | null>(resolve => child.on('close', resolve))
-  if (code !== 0) throw new Error(`cairn ${args.join(' ')} exited ${String(code)}: ${err}`)
+  const code = await new Promise<number | null>((resolve, reject) => { child.on('close', resolve).on('error', reject) })
+  if (code !== 0) throw new Error(`${options.name ?? [command, ...args].join(' ')} exited ${String(code)}: ${err}`)
   return out
+}
+
+/** Runs the built CLI, piping `input` to stdin and handing stdout to `sink`; rejects on a non-zero exit. */
+export async function runCairn (args: string[], env: Record<string, string>, input?: Readable, sink?: (chunk: Buffer) => void): Promise<string> {
+  return await runCommand(process.execPath, [cli, ...args], { env, name: `cairn ${args.join(' ')}`, ...(input != null ? { input } : {}), ...(sink != null ? { sink } : {}) })
 }
 
 /** A long-running CLI process (daemon, gateway) and what it printed before "Daemon is ready". */

@@ -72,12 +72,15 @@ const gatewayOf = (server: CairnServer): string => {
   return `http://${at.host}:${at.port}`
 }
 
+/** The add's target: this share of the SHA-256 rate. */
+const addShare = 0.6
+
 /** Start-up offline, add (three ways) and cat on one repo without a daemon; add with and without Datastore.Sync. */
 async function benchLocal (dir: string, stock: StockNode, figures: Figure[]): Promise<void> {
   const env = cairnEnv(join(dir, 'local'))
   await runCairn(['init', '--profile', 'local'], env)
   const startup = figure('CLI start-up: `cairn id` on a repo, offline', 's', '`node -e 0`', '≤ 0.25 s')
-  const add = figure(`add ${size / MiB} MiB, default profile (CLI wall time)`, 'MiB/s', 'SHA-256', '≥ 0.6 × SHA-256',
+  const add = figure(`add ${size / MiB} MiB, default profile (CLI wall time)`, 'MiB/s', 'SHA-256', `≥ ${addShare} × SHA-256`,
     'all three adds read a file in the page cache: Cairn `cairn add <file>`, stock `addByteStream(createReadStream(file))` in the stock node (no process start-up)')
   const addV0 = figure('add --cid-version 0', 'MiB/s', 'SHA-256', '≥ 0.25 × SHA-256')
   const onlyHash = figure('add -n (only hash)', 'MiB/s', 'SHA-256', '≥ 0.8 × SHA-256')
@@ -101,7 +104,7 @@ async function benchLocal (dir: string, stock: StockNode, figures: Figure[]): Pr
     return path
   }
   const onlyHashInput = await input(1)
-  const syncedWrite: number[] = []
+  const syncedWriteRates: number[] = []
   const pipe: number[] = []
   for (let r = 0; r < rounds; r++) {
     startup.cairn.push(await seconds(async () => await runCairn(['id'], env)))
@@ -132,7 +135,7 @@ async function benchLocal (dir: string, stock: StockNode, figures: Figure[]): Pr
     cat.stock.push(mibs(size, stockCat.seconds))
     const disk = await diskRates(plain, size)
     cat.ceiling.push(disk.read.mibPerSec)
-    syncedWrite.push(size / MiB / disk.synced.mibPerSec)
+    syncedWriteRates.push(disk.synced.mibPerSec)
     pipe.push((await pipeRate(onlyHashInput, size)).mibPerSec)
     hashed.cairn.push(cat.cairn[r] as number)
     await runCairn(['config', '--json', 'Datastore.HashOnRead', 'false'], env)
@@ -153,8 +156,8 @@ async function benchLocal (dir: string, stock: StockNode, figures: Figure[]): Pr
   }
   await rm(inputs, { recursive: true })
   // what the machine allows these figures, measured in the same rounds (README: "Why the misses miss")
-  const allowed = size / MiB / (0.6 * median(add.ceiling))
-  add.note = `${add.note ?? ''}; the same ${size / MiB} MiB written to a plain file and fsynced (dd conv=fsync) took ${median(syncedWrite).toFixed(2)} s, of the ${allowed.toFixed(2)} s that 0.6 × SHA-256 allows the whole add`
+  const allowed = size / MiB / (addShare * median(add.ceiling))
+  add.note = `${add.note ?? ''}; the same ${size / MiB} MiB written to a plain file and fsynced (dd conv=fsync) took ${(size / MiB / median(syncedWriteRates)).toFixed(2)} s, of the ${allowed.toFixed(2)} s that ${addShare} × SHA-256 allows the whole add`
   cat.note = `coreutils \`cat\` of the same bytes through the same pipe into the bench: ${median(pipe).toFixed(0)} MiB/s = ${(median(pipe) / median(cat.ceiling)).toFixed(3)} × read`
 }
 
