@@ -3,6 +3,7 @@ import { lstat, readdir, readlink } from 'node:fs/promises'
 import type { Stats } from 'node:fs'
 import { basename, join } from 'node:path'
 import { InputFileError, UsageError } from '../node/errors.js'
+import { readInFrames } from '../node/unixfs/leaf-frames.js'
 import type { InputEntry, OptionSpec, Options } from '../node/commands/command.js'
 
 /**
@@ -56,8 +57,13 @@ async function * walk (fsPath: string, path: string, hidden: boolean, bigReads: 
       yield * walk(join(fsPath, name), `${path}/${name}`, hidden, bigReads)
     }
   } else if (info.isFile()) {
-    const read = (): AsyncIterable<Uint8Array> => createReadStream(fsPath, { highWaterMark: readSize(info.size) })
-    yield { path, content: info.size > MiB ? bigReads(read) : read(), ...meta }
+    const turn = info.size > MiB ? bigReads : (read: () => AsyncIterable<Uint8Array>) => read()
+    yield {
+      path,
+      content: turn(() => createReadStream(fsPath, { highWaterMark: readSize(info.size) })),
+      readChunks: chunkSize => turn(() => readInFrames(fsPath, chunkSize, info.size)),
+      ...meta
+    }
   } else if (info.isSymbolicLink()) {
     // added as a UnixFS symlink, never followed (as Kubo does without --dereference-args)
     yield { path, target: await readlink(fsPath), ...meta }

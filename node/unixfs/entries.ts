@@ -4,6 +4,11 @@ export interface InputEntry {
   path: string
   /** Absent for a directory. */
   content?: AsyncIterable<Uint8Array>
+  /**
+   * For a file on the local disk, another way to its bytes (`content` is then not read):
+   * in chunks of `chunkSize`, each read into a frame of its own (`readInFrames` in leaf-frames.ts).
+   */
+  readChunks?: (chunkSize: number) => AsyncIterable<Uint8Array>
   /** Set for a symlink (which has no content): where it points. */
   target?: string
   mode?: number

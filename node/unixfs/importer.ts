@@ -83,6 +83,11 @@ export function importerOptions (profile: ImportProfile, writes: WriteBehind, co
   }
 }
 
+/** The chunk size files are read in frames of ({@link InputEntry.readChunks}): for fixed-size chunks made into dag-pb leaves, which are then made around them in place. */
+function framedChunkSize (profile: ImportProfile): number | undefined {
+  return profile.chunker.type === 'fixed' && !profile.rawLeaves ? profile.chunker.size : undefined
+}
+
 function toMtime (date: Date): Mtime {
   const ms = date.getTime()
   const secs = Math.floor(ms / 1000)
@@ -121,7 +126,9 @@ async function * candidates (inputs: AsyncIterable<InputEntry>, profile: ImportP
     } else if (input.content == null) {
       yield { path: input.path, ...meta }
     } else {
-      const content = countBytes(input.content, input.path, report, signal)
+      const frameSize = framedChunkSize(profile)
+      const bytes = frameSize != null && input.readChunks != null ? input.readChunks(frameSize) : input.content
+      const content = countBytes(bytes, input.path, report, signal)
       yield { ...(input.path !== '' ? { path: input.path } : {}), content, ...meta }
     }
   }

@@ -3,6 +3,7 @@ import { CID, varint, type Version } from 'multiformats'
 import { create as createDigest } from 'multiformats/hashes/digest'
 import { DAG_PB, RAW, SHA2_256 } from '../dag/codecs.js'
 import { blockDigest } from '../repo/block-hash.js'
+import { frameRoom } from './leaf-frames.js'
 import type { WriteBehind } from './write-behind.js'
 import type { BufferImporter } from 'ipfs-unixfs-importer'
 
@@ -14,15 +15,22 @@ const DATA_TYPE: Record<PbLeafType, number> = { raw: 0, file: 2 }
 
 /**
  * A dag-pb UnixFS leaf holding `data`, the same bytes as ipfs-unixfs-importer's default
- * (`dagPb.encode({ Data: new UnixFS({ type, data }).marshal(), Links: [] })`) in one
- * allocation: PBNode field 1 (Data) holding UnixFS field 1 (Type), field 2 (Data,
- * absent when empty) and field 3 (filesize).
+ * (`dagPb.encode({ Data: new UnixFS({ type, data }).marshal(), Links: [] })`): PBNode
+ * field 1 (Data) holding UnixFS field 1 (Type), field 2 (Data, absent when empty) and
+ * field 3 (filesize). Written around `data` in place when it is a frame's chunk
+ * ({@link frameRoom}), else in one allocation.
  */
 export function pbLeafBlock (type: PbLeafType, data: Uint8Array): Uint8Array {
   const size = data.byteLength
-  const dataField = size > 0 ? 1 + varint.encodingLength(size) + size : 0
-  const unixfsSize = 2 + dataField + 1 + varint.encodingLength(size)
-  const block: Uint8Array = Buffer.allocUnsafe(1 + varint.encodingLength(unixfsSize) + unixfsSize)
+  const sizeLength = varint.encodingLength(size)
+  const dataHead = size > 0 ? 1 + sizeLength : 0
+  const tail = 1 + sizeLength
+  const unixfsSize = 2 + dataHead + size + tail
+  const head = 1 + varint.encodingLength(unixfsSize) + 2 + dataHead
+  const room = frameRoom(data, head, tail)
+  const block = room != null
+    ? new Uint8Array(data.buffer, room - head, head + size + tail)
+    : Buffer.allocUnsafe(head + size + tail)
   let at = 0
   block[at++] = 0x0a
   varint.encodeTo(unixfsSize, block, at)
@@ -32,8 +40,8 @@ export function pbLeafBlock (type: PbLeafType, data: Uint8Array): Uint8Array {
   if (size > 0) {
     block[at++] = 0x12
     varint.encodeTo(size, block, at)
-    at += varint.encodingLength(size)
-    block.set(data, at)
+    at += sizeLength
+    if (room == null) block.set(data, at)
     at += size
   }
   block[at++] = 0x18

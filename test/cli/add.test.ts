@@ -50,6 +50,9 @@ test('add --cid-version 0 matches Kubo for a 45 MiB file whose DAG needs two lay
   const { repo, dir } = await setup(t)
   const input = Buffer.concat([...deterministicChunks(45 * 1024 * 1024 + 777)])
   t.is((await cliText(['add', '-q', '-n', '--cid-version', '0'], { repo, input, cwd: dir })).trim(), legacy.deep)
+  // from a file its chunks are read into frames, each leaf made around its chunk
+  await writeFile(join(dir, 'deep.bin'), input)
+  t.is((await cliText(['add', '-q', '--cid-version', '0', 'deep.bin'], { repo, cwd: dir })).trim(), legacy.deep)
 })
 
 test('add prints "added <cid> <name>" per entry with the root last, -q only CIDs, --json Kubo objects', async t => {

@@ -1,0 +1,109 @@
+import { close, open, readv } from 'node:fs'
+import { promisify } from 'node:util'
+
+const openFile = promisify(open)
+const readInto = promisify(readv)
+const closeFile = promisify(close)
+
+/**
+ * Room before a frame's chunk: a dag-pb leaf's header (PBNode Data tag and length,
+ * UnixFS Type, Data tag and length) is at most 1 + 5 + 2 + 1 + 5 bytes for any chunk
+ * under 4 GiB.
+ */
+const HEAD_ROOM = 16
+
+/** Room after a frame's chunk: the leaf's trailer (UnixFS filesize tag and value). */
+const TAIL_ROOM = 8
+
+/** Bytes asked of the file system per read: as many whole chunks as fit (at least one). */
+const READ_BYTES = 4 * 1024 * 1024
+
+/** The bytes read into each frame, by the frame's buffer. */
+const filled = new WeakMap<ArrayBufferLike, number>()
+
+/**
+ * Where a dag-pb leaf can be written around `data` without copying it: the offset of
+ * `data` in its buffer when `data` is the whole content of a frame ({@link readInFrames}),
+ * with `head` bytes free before it and `tail` after it; otherwise undefined.
+ */
+export function frameRoom (data: Uint8Array, head: number, tail: number): number | undefined {
+  return filled.get(data.buffer) === data.byteLength && head <= HEAD_ROOM && tail <= TAIL_ROOM && data.byteOffset === HEAD_ROOM
+    ? data.byteOffset
+    : undefined
+}
+
+function newFrame (size: number): Uint8Array {
+  // a buffer of its own (not a slice of Node's pool): the leaf made in it is kept and written
+  return new Uint8Array(Buffer.allocUnsafeSlow(HEAD_ROOM + size + TAIL_ROOM).buffer, HEAD_ROOM, size)
+}
+
+/**
+ * Reads from `position` into new frames of `sizes` until they are full or the file ends
+ * (several frames to a `preadv`); gives the frames read into.
+ */
+async function fill (fd: number, position: number, sizes: number[]): Promise<Uint8Array[]> {
+  const frames = sizes.map(newFrame)
+  let at = 0
+  let offset = 0
+  while (at < frames.length) {
+    const views = [(frames[at] as Uint8Array).subarray(offset), ...frames.slice(at + 1)]
+    const { bytesRead } = await readInto(fd, views, position)
+    if (bytesRead === 0) break
+    position += bytesRead
+    offset += bytesRead
+    while (at < frames.length && offset >= (frames[at] as Uint8Array).byteLength) {
+      offset -= (frames[at] as Uint8Array).byteLength
+      at++
+    }
+  }
+  const read = frames.slice(0, at)
+  if (offset > 0) read.push((frames[at] as Uint8Array).subarray(0, offset))
+  for (const frame of read) filled.set(frame.buffer, frame.byteLength)
+  return read
+}
+
+/**
+ * The sizes of the frames of the next read: whole chunks, as many as fit in a read, and
+ * no more than the `left` bytes the file's size leaves; at its end one byte, to find
+ * bytes added since (the file is then read on in whole chunks to its end).
+ */
+function frameSizes (left: number, chunkSize: number): number[] {
+  const count = Math.max(1, Math.floor(READ_BYTES / chunkSize))
+  if (left === 0) return [1]
+  if (left < 0) return Array<number>(count).fill(chunkSize)
+  return Array.from({ length: Math.min(count, Math.ceil(left / chunkSize)) }, (_, i) => Math.min(chunkSize, left - i * chunkSize))
+}
+
+/**
+ * A file's bytes in chunks of `chunkSize` (the last one shorter), each read straight
+ * into a frame: a buffer of its own with room around the chunk, where a dag-pb leaf's
+ * header and trailer can be written ({@link frameRoom}). A CIDv0 leaf is then made
+ * without copying its chunk, and with no read buffer beside the leaves: a 512 MiB
+ * `add --cid-version 0` took 2.17–2.53 s copying each chunk into its leaf, 2.00–2.24 s
+ * this way (57 ms less copying, GC's mark-compacts 43 → 31). Frames are as big as the
+ * file's `size` (its size when listed) needs: one of 500 bytes for a 500-byte file. Reads
+ * take several chunks at once, one read ahead of the chunks handed on.
+ */
+export async function * readInFrames (path: string, chunkSize: number, size: number): AsyncGenerator<Uint8Array> {
+  const fd = await openFile(path, 'r')
+  let next: Promise<Uint8Array[]> | undefined
+  try {
+    let position = 0
+    let sizes = frameSizes(size, chunkSize)
+    next = fill(fd, position, sizes)
+    while (next != null) {
+      const frames: Uint8Array[] = await next
+      const bytes = frames.reduce((sum, frame) => sum + frame.byteLength, 0)
+      position += bytes
+      // a read that came back short found the file's end
+      const ended = bytes < sizes.reduce((sum, frame) => sum + frame, 0)
+      sizes = frameSizes(size - position, chunkSize)
+      next = ended ? undefined : fill(fd, position, sizes)
+      yield * frames
+    }
+  } finally {
+    // a read ahead still under way ends before its file is closed
+    await next?.catch(() => {})
+    await closeFile(fd)
+  }
+}
