@@ -75,6 +75,12 @@ const gatewayOf = (server: CairnServer): string => {
 /** The add's target: this share of the SHA-256 rate. */
 const addShare = 0.6
 
+/** The median CPU of `costs` as "other + self s" (the other process's, then the bench's). */
+const cpuOf = (costs: CpuCost[]): string => `${median(costs.map(c => c.other)).toFixed(2)} + ${median(costs.map(c => c.self)).toFixed(2)} s`
+
+/** CPU seconds the machine's cores have in `seconds`. */
+const coresCpu = (seconds: number): string => `${(cpus().length * seconds).toFixed(2)} s`
+
 /** Start-up offline, add (three ways) and cat on one repo without a daemon; add with and without Datastore.Sync. */
 async function benchLocal (dir: string, stock: StockNode, figures: Figure[]): Promise<void> {
   const env = cairnEnv(join(dir, 'local'))
@@ -106,6 +112,7 @@ async function benchLocal (dir: string, stock: StockNode, figures: Figure[]): Pr
   const onlyHashInput = await input(1)
   const syncedWriteRates: number[] = []
   const pipe: number[] = []
+  const catCpu: Record<'checked' | 'unchecked', CpuCost[]> = { checked: [], unchecked: [] }
   for (let r = 0; r < rounds; r++) {
     startup.cairn.push(await seconds(async () => await runCairn(['id'], env)))
     startup.ceiling.push(await seconds(nodeNoop))
@@ -128,7 +135,9 @@ async function benchLocal (dir: string, stock: StockNode, figures: Figure[]): Pr
     onlyHash.ceiling.push(sha)
 
     let seen = 0
-    cat.cairn.push(mibs(size, await seconds(async () => await runCairn(['cat', cid], env, undefined, b => { seen += b.length }))))
+    await cpuCostOf('children', async () => {
+      cat.cairn.push(mibs(size, await seconds(async () => await runCairn(['cat', cid], env, undefined, b => { seen += b.length }))))
+    }).then(cost => { if (cost != null) catCpu.checked.push(cost) })
     expectBytes(seen, size, 'cairn cat')
     const stockCat = await stock.ask<{ seconds: number, bytes: number }>({ op: 'cat', cid: stockAdd.cid })
     expectBytes(stockCat.bytes, size, 'stock cat')
@@ -139,7 +148,9 @@ async function benchLocal (dir: string, stock: StockNode, figures: Figure[]): Pr
     pipe.push((await pipeRate(onlyHashInput, size)).mibPerSec)
     hashed.cairn.push(cat.cairn[r] as number)
     await runCairn(['config', '--json', 'Datastore.HashOnRead', 'false'], env)
-    hashed.ceiling.push(mibs(size, await seconds(async () => await runCairn(['cat', cid], env, undefined, () => {}))))
+    await cpuCostOf('children', async () => {
+      hashed.ceiling.push(mibs(size, await seconds(async () => await runCairn(['cat', cid], env, undefined, () => {}))))
+    }).then(cost => { if (cost != null) catCpu.unchecked.push(cost) })
     await runCairn(['config', '--json', 'Datastore.HashOnRead', 'true'], env)
 
     // the same bytes on both repos, which goes first flipped each round
@@ -159,6 +170,13 @@ async function benchLocal (dir: string, stock: StockNode, figures: Figure[]): Pr
   const allowed = size / MiB / (addShare * median(add.ceiling))
   add.note = `${add.note ?? ''}; the same ${size / MiB} MiB written to a plain file and fsynced (dd conv=fsync) took ${(size / MiB / median(syncedWriteRates)).toFixed(2)} s, of the ${allowed.toFixed(2)} s that ${addShare} × SHA-256 allows the whole add`
   cat.note = `coreutils \`cat\` of the same bytes through the same pipe into the bench: ${median(pipe).toFixed(0)} MiB/s = ${(median(pipe) / median(cat.ceiling)).toFixed(3)} × read`
+  if (catCpu.checked.length > 0 && catCpu.unchecked.length > 0) {
+    // what each target gives the whole cat, start-up included, and the CPU the cores have in it
+    const catAllowed = size / MiB / (0.3 * median(cat.ceiling))
+    const hashedAllowed = size / MiB / (0.8 * median(hashed.ceiling))
+    cat.note = `${cat.note}; CPU per cat, Cairn's + the bench's: ${cpuOf(catCpu.checked)}; in the ${catAllowed.toFixed(2)} s that 0.3 × read allows the cat the ${cpus().length} cores have ${coresCpu(catAllowed)} of CPU`
+    hashed.note = `${hashed.note ?? ''}; CPU per cat, Cairn's + the bench's: checked ${cpuOf(catCpu.checked)}, unchecked ${cpuOf(catCpu.unchecked)}; in the ${hashedAllowed.toFixed(2)} s that 0.8 × unchecked allows the cores have ${coresCpu(hashedAllowed)}`
+  }
 }
 
 /** Writes the 1000 small files to disk (for express.static) and returns their names and seeds. */
@@ -300,9 +318,8 @@ async function benchNetwork (dir: string, figures: Figure[]): Promise<void> {
     ttfb.note = `${ttfb.note ?? ''}; Cairn p99 over all samples ${quantile(ttfbAll, 0.99).toFixed(1)} ms, after one uncounted request on each side (Cairn's took ${coldTtfb.toFixed(1)} ms)`
     byPath.note = `${byPath.note ?? ''}; p99 latency ms: Cairn ${median(p99.cairnPath as number[]).toFixed(0)}, stock ${median(p99.stockPath as number[]).toFixed(0)}, static ${median(p99.staticPath as number[]).toFixed(0)}`
     byCid.note = `p99 latency ms: Cairn ${median(p99.cairnCid as number[]).toFixed(0)}, stock ${median(p99.stockCid as number[]).toFixed(0)}, static ${median(p99.staticCid as number[]).toFixed(0)}`
-    const cpuOf = (costs: CpuCost[]): string => `${median(costs.map(c => c.server)).toFixed(2)} + ${median(costs.map(c => c.client)).toFixed(2)} s`
     if (downloadCpu.cairn.length > 0 && downloadCpu.static.length > 0) {
-      large.note = `CPU per download, the server's + the bench's: Cairn ${cpuOf(downloadCpu.cairn)}, sendFile ${cpuOf(downloadCpu.static)}; in sendFile's time the ${cpus().length} cores have ${(cpus().length * size / MiB / median(large.ceiling)).toFixed(2)} s of CPU`
+      large.note = `CPU per download, the server's + the bench's: Cairn ${cpuOf(downloadCpu.cairn)}, sendFile ${cpuOf(downloadCpu.static)}; in sendFile's time the ${cpus().length} cores have ${coresCpu(size / MiB / median(large.ceiling))} of CPU`
     }
     for (const stock of [stockA, stockB]) {
       const refused = await stock.ask<number>({ op: 'refused' })
