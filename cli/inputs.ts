@@ -57,7 +57,8 @@ async function * walk (fsPath: string, path: string, hidden: boolean, bigReads: 
       yield * walk(join(fsPath, name), `${path}/${name}`, hidden, bigReads)
     }
   } else if (info.isFile()) {
-    const turn = info.size > MiB ? bigReads : (read: () => AsyncIterable<Uint8Array>) => read()
+    // either way a read starts only when its bytes are asked for: an add reads one of the two
+    const turn = info.size > MiB ? bigReads : whenRead
     yield {
       path,
       content: turn(() => createReadStream(fsPath, { highWaterMark: readSize(info.size) })),
@@ -83,6 +84,11 @@ const MiB = 1024 * 1024
  */
 function readSize (size: number): number {
   return Math.min(4 * MiB, size + 1)
+}
+
+/** Starts `read` when the first bytes are asked for (a file opened but never read would keep its descriptor). */
+async function * whenRead (read: () => AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  yield * read()
 }
 
 /** Runs reads one after another, each when the one before it has ended. */

@@ -1,5 +1,5 @@
 import test, { type ExecutionContext } from 'ava'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { localInputs } from '../../cli/inputs.js'
@@ -64,4 +64,20 @@ test('a big read left early hands the turn on', async t => {
   await a.next()
   await a.return?.()
   t.is(await drain(contentOf(entries, 'tree/b.bin')), 3 * MiB)
+})
+
+test('a file is opened only when its bytes are read: listing 300 small files holds no descriptors', async t => {
+  const dir = await tempDir()
+  t.teardown(dir.cleanup)
+  const root = join(dir.path, 'many')
+  await mkdir(root)
+  for (let i = 0; i < 300; i++) await writeFile(join(root, `f${i}`), `file ${i}\n`)
+  const openFiles = async (): Promise<number> => (await readdir('/dev/fd')).length
+  const before = await openFiles()
+  const entries = await entriesOf(root)
+  // a read stream opens its file on the next tick
+  await sleep(100)
+  t.is(entries.size, 301)
+  t.true(await openFiles() - before < 10, `${await openFiles() - before} more descriptors open`)
+  t.is(await drain(contentOf(entries, 'many/f7')), 'file 7\n'.length)
 })
