@@ -50,7 +50,8 @@ test.serial('provides that keep the event loop busy halve each next batch, down 
 })
 
 test.serial('provides that wait on peers go 16 at a time', async t => {
-  t.deepEqual(await batchSizes(48, async () => { await sleep(10) }), [16, 16, 16])
+  // 50 ms each: a batch measured over 10 ms read as busy when a loaded machine held the loop up for 5
+  t.deepEqual(await batchSizes(48, async () => { await sleep(50) }), [16, 16, 16])
 })
 
 test.serial('once the node has time to spare again, batches grow by one each', async t => {
