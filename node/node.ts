@@ -1,6 +1,7 @@
 import { contentBlocks, type PieceSource } from './unixfs/whole-blocks.js'
 import { networkFetch } from './network/block-fetch.js'
 import { PeerGateways } from './network/gateway-offer.js'
+import { forgetLastSweep } from './network/sweep-record.js'
 import { ReadBudget } from './unixfs/read-budget.js'
 import { DirectoryCache } from './content/directory-cache.js'
 import { parseByteSize } from './repo/stat.js'
@@ -38,11 +39,11 @@ export interface CairnNode {
   /** False while the node has no network (CLI without daemon): missing blocks fail fast. */
   readonly online: boolean
   /**
-   * Queues CIDs to be provided to the network, without waiting. Call it after add, pin
-   * and import. Offline it does nothing: the daemon's reprovider sweeps every CID the
-   * strategy covers when it starts.
+   * Queues CIDs to be provided to the network, without waiting for the network. Call it
+   * after add, pin and import. Offline it forgets the last reprovide sweep, so that the
+   * daemon's reprovider sweeps every CID the strategy covers soon after it starts.
    */
-  announce(cids: CID[]): void
+  announce(cids: CID[]): Promise<void>
   /** Online only: provide queue, reprovider and bitswap counters (node/network). */
   readonly network?: NetworkServices
   /** Keys, IPNS records and DNSLink (node/names). */
@@ -119,8 +120,9 @@ export async function createNode (repo: Repo, options: CreateNodeOptions = {}): 
     readBudget: new ReadBudget(parseByteSize(repo.config.Datastore.ReadAheadBudget)),
     directories: new DirectoryCache(directoryCacheBytes),
     online: options.network != null,
-    announce (cids) {
-      options.announce?.(cids)
+    async announce (cids) {
+      if (options.announce != null) options.announce(cids)
+      else if (cids.length > 0) await forgetLastSweep(repo.datastore)
     },
     ...(options.services != null ? { network: options.services } : {}),
     names,

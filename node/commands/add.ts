@@ -85,7 +85,7 @@ async function * addInputs (node: CairnNode | undefined, { options, inputs, inde
       // re-adding pinned content is not an error; what is pinned is announced by the pin
       const pin = options.pin !== false
       await commit.commitWrite(node, roots, { pin, ...(written != null ? { written } : {}), signal })
-      if (!pin) node.announce(roots)
+      if (!pin) await node.announce(roots)
     }
   } finally {
     releaseGc?.()

@@ -8,6 +8,7 @@ import { gatewayRouter } from './gateway-router.js'
 import { libp2pOptions } from './libp2p-options.js'
 import { NetworkServices } from './services.js'
 import { coalescePeerMerges } from './peer-store-merges.js'
+import { sweepRecord } from './sweep-record.js'
 import { readSwarmKey } from './swarm-key.js'
 import type { Repo } from '../repo/repo.js'
 import type { Helia } from '@helia/interface'
@@ -35,6 +36,7 @@ export async function createOnlineNode (repo: Repo, options: OnlineNodeOptions =
     strategy: config.Provide.Strategy,
     interval: parseDuration(config.Provide.Interval),
     fetchTimeout: parseDuration(config.Fetch.Timeout),
+    sweepRecord: sweepRecord(repo.datastore),
     ...(options.initialReprovideDelay != null ? { initialReprovideDelay: options.initialReprovideDelay } : {})
   })
   const network = async (helia: Helia): Promise<Helia> => {

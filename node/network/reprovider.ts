@@ -1,5 +1,6 @@
 import { localDagBlocks } from './dag-blocks.js'
 import type { ProvideQueue } from './provide-queue.js'
+import type { SweepRecord } from './sweep-record.js'
 import type { Helia } from '@helia/interface'
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
@@ -33,6 +34,11 @@ export interface ReproviderOptions {
   interval: number
   /** Time from start to the first sweep, ms (default 5 s: let the node find peers first). */
   initialDelay?: number
+  /**
+   * When the last sweep went out, kept across restarts: a node started again within
+   * `interval` of it waits for the rest of the interval instead of sweeping again.
+   */
+  record?: SweepRecord
 }
 
 /** What `cairn stats provide` shows about sweeps. */
@@ -49,13 +55,17 @@ export interface ReproviderStats {
 
 /**
  * Re-announces what the node holds on an interval: every `interval` it walks the CIDs
- * its strategy covers and hands them to the provide queue (which batches them). A
- * service: `start()` / `stop()`.
+ * its strategy covers and hands them to the provide queue (which batches them). With a
+ * {@link ReproviderOptions.record}, the first sweep after a start comes `interval` after
+ * the last one that went out (as Kubo's reprovider does), not `initialDelay` after every
+ * start: each restart of a node holding 200,000 blocks re-announced all of them, every
+ * one a DHT exchange costing it and the peer told a few ms of CPU. A service:
+ * `start()` / `stop()`.
  */
 export class Reprovider {
   private readonly source: (signal: AbortSignal) => AsyncIterable<CID>
   private readonly queue: ProvideQueue
-  private readonly options: Required<ReproviderOptions>
+  private readonly options: Required<Omit<ReproviderOptions, 'record'>> & Pick<ReproviderOptions, 'record'>
   private timer: NodeJS.Timeout | undefined
   private controller = new AbortController()
   private current: Promise<number> | undefined
@@ -73,7 +83,16 @@ export class Reprovider {
 
   start (): void {
     this.controller = new AbortController()
-    this.schedule(this.options.initialDelay)
+    const signal = this.controller.signal
+    void this.firstDelay().then(delay => { if (!signal.aborted) this.schedule(delay) })
+  }
+
+  /** `initialDelay`, or longer: what is left of the interval since the recorded sweep. */
+  private async firstDelay (): Promise<number> {
+    const { initialDelay, interval, record } = this.options
+    const last = await record?.get().catch(() => undefined)
+    if (last == null) return initialDelay
+    return Math.min(interval, Math.max(initialDelay, last + interval - Date.now()))
   }
 
   async stop (): Promise<void> {
@@ -117,6 +136,7 @@ export class Reprovider {
 
   private async run (): Promise<number> {
     const started = Date.now()
+    const failed = this.queue.stats().failed
     let count = 0
     let batch: CID[] = []
     for await (const cid of this.source(this.controller.signal)) {
@@ -132,6 +152,21 @@ export class Reprovider {
     this.lastSweepAt = new Date()
     this.lastSweepCids = count
     this.lastSweepMs = Date.now() - started
+    void this.recordOnceProvided(started, failed).catch(() => {})
     return count
+  }
+
+  /**
+   * Records the sweep started at `at` once the queue has provided everything (this sweep
+   * and whatever came since), unless a provide failed meanwhile or the node stopped first:
+   * then the next start sweeps again.
+   */
+  private async recordOnceProvided (at: number, failedBefore: number): Promise<void> {
+    const record = this.options.record
+    if (record == null) return
+    const signal = this.controller.signal
+    await this.queue.onIdle()
+    if (signal.aborted || this.queue.stats().failed > failedBefore) return
+    await record.set(at)
   }
 }

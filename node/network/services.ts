@@ -9,6 +9,7 @@ import type { Helia } from '@helia/interface'
 import type { Libp2p } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
 import type { Datastore } from 'interface-datastore'
+import type { SweepRecord } from './sweep-record.js'
 import type { CID } from 'multiformats/cid'
 
 /** What `cairn stats provide` shows. */
@@ -29,6 +30,8 @@ export interface NetworkServicesOptions {
   initialReprovideDelay?: number
   /** The repo's denylist: blocked CIDs are never announced. */
   denylist?: Denylist
+  /** When the last reprovide sweep went out, kept across restarts (see {@link Reprovider}). */
+  sweepRecord?: SweepRecord
 }
 
 /**
@@ -58,7 +61,8 @@ export class NetworkServices {
     this.reprovider = new Reprovider(signal => this.sweepCids(signal), this.provideQueue, {
       strategy: options.strategy,
       interval: options.interval,
-      ...(options.initialReprovideDelay != null ? { initialDelay: options.initialReprovideDelay } : {})
+      ...(options.initialReprovideDelay != null ? { initialDelay: options.initialReprovideDelay } : {}),
+      ...(options.sweepRecord != null ? { record: options.sweepRecord } : {})
     })
   }
 

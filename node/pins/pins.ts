@@ -138,7 +138,7 @@ async function addPinNow (node: CairnNode, cid: CID, options: AddPinOptions): Pr
     offline: !node.online
   } as Parameters<CairnNode['helia']['pins']['add']>[1]))
   await node.repo.datastore.sync()
-  node.announce([cid])
+  await node.announce([cid])
 }
 
 /** Removes the pin on a CID; ERR_NOT_PINNED when it has none of its own. */

@@ -16,7 +16,7 @@ test('five nodes: cairn get on a daemon connected only to node 2 returns the byt
   await connectNodes(n4, n3)
   const data = randomBytes(4 * MiB)
   const cid = await n1.node.fs.addBytes(data)
-  n1.node.announce([cid])
+  await n1.node.announce([cid])
   await waitFor(() => (n1.node.network?.provideStats().provided ?? 0) >= 5, 30_000)
 
   // node 5: a real daemon child process, told about node 2 only

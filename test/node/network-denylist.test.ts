@@ -115,7 +115,7 @@ test('a denylisted block is not announced: the provide queue skips it, the repro
   const allowed = await a.node.fs.addBytes(randomBytes(1000))
   const blocked = await a.node.fs.addBytes(randomBytes(1000))
   await deny(a, blocked)
-  a.node.announce([blocked, allowed])
+  await a.node.announce([blocked, allowed])
   const stats = await waitFor(() => {
     const s = a.node.network?.provideStats()
     return s != null && s.provided >= 1 && s.skipped >= 1 ? s : undefined

@@ -34,7 +34,7 @@ async function dropFirstMessage (node: TestNode, matches: (message: { blocks?: M
 
 async function addBytes (node: TestNode, bytes: Uint8Array): Promise<CID> {
   const cid = await node.node.fs.addBytes(bytes)
-  node.node.announce([cid])
+  await node.node.announce([cid])
   return cid
 }
 

@@ -58,7 +58,7 @@ test('after repo gc the reprovide sweep leaves the removed block out and the nod
   const loose = await a.node.fs.addBytes(randomBytes(1000))
   const pinned = await a.node.fs.addBytes(randomBytes(1000))
   for await (const _ of a.node.helia.pins.add(pinned)) { /* walk */ }
-  a.node.announce([loose, pinned])
+  await a.node.announce([loose, pinned])
   const both = [hex(loose), hex(pinned)].sort()
   await waitFor(async () => JSON.stringify(await selfRecords(a)) === JSON.stringify(both), 30_000)
 

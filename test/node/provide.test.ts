@@ -39,7 +39,7 @@ test('announce returns at once and the queue provides every block of the DAG in 
   const [a, b] = nodes as [TestNode, TestNode]
   await connectNodes(a, b)
   const cid = await a.node.fs.addBytes(randomBytes(3 * MiB))
-  a.node.announce([cid])
+  await a.node.announce([cid])
   // announce returned before anything reached the DHT
   t.is(a.node.network?.provideStats().provided, 0, 'announce does not wait for the DHT')
   const stats = await waitFor(() => {
@@ -98,7 +98,7 @@ test('announces made without peers wait in the queue and go out once a peer conn
   t.teardown(async () => { await stopNodes(nodes) })
   const [a, b] = nodes as [TestNode, TestNode]
   const cid = await a.node.fs.addBytes(randomBytes(100))
-  a.node.announce([cid])
+  await a.node.announce([cid])
   const waiting = await waitFor(() => {
     const stats = a.node.network?.provideStats()
     return stats?.waitingUntilReady === true ? stats : undefined
@@ -117,10 +117,10 @@ test('under pinned and roots, announce skips unpinned content; pinned DAGs go ou
     const node = await startNode({ configure: c => { c.Provide.Strategy = strategy } })
     t.teardown(node.stop)
     const loose = await node.node.fs.addBytes(randomBytes(2000))
-    node.node.announce([loose])
+    await node.node.announce([loose])
     const pinned = await node.node.fs.addBytes(randomBytes(3 * MiB))
     for await (const _ of node.node.helia.pins.add(pinned)) { /* walk */ }
-    node.node.announce([pinned])
+    await node.node.announce([pinned])
     await node.node.network?.announcesQueued()
     t.is(node.node.network?.provideStats().queued, expected, strategy)
   }
@@ -132,7 +132,7 @@ test('Provide.Enabled false: announce queues nothing and the node does not list 
   const [a, b] = nodes as [TestNode, TestNode]
   await connectNodes(a, b)
   const cid = await a.node.fs.addBytes(randomBytes(3 * MiB))
-  a.node.announce([cid])
+  await a.node.announce([cid])
   await a.node.network?.announcesQueued()
   const stats = a.node.network?.provideStats()
   t.is(stats?.enabled, false)
