@@ -92,6 +92,8 @@ export class Reprovider {
     const { initialDelay, interval, record } = this.options
     const last = await record?.get().catch(() => undefined)
     if (last == null) return initialDelay
+    // what `stats provide` shows as the last reprovide until this run makes one
+    this.lastSweepAt ??= new Date(last)
     return Math.min(interval, Math.max(initialDelay, last + interval - Date.now()))
   }
 

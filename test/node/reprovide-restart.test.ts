@@ -43,6 +43,7 @@ test('a restarted node waits out the interval since its last sweep; content adde
   const interval = 22 * 3_600_000
   const next = node.network?.provideStats().nextSweepAt?.getTime() ?? 0
   t.true(Math.abs(next - (last + interval)) < 5_000, `next sweep ${new Date(next).toISOString()}, last ${new Date(last).toISOString()}`)
+  t.is(node.network?.provideStats().lastSweepAt?.getTime(), last, 'stats show the recorded sweep as the last one')
   await node.stop()
 
   // an add with no daemon announces nothing itself: it forgets the sweep, and the next start sweeps soon
