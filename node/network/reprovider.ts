@@ -36,7 +36,8 @@ export interface ReproviderOptions {
   initialDelay?: number
   /**
    * When the last sweep went out, kept across restarts: a node started again within
-   * `interval` of it waits for the rest of the interval instead of sweeping again.
+   * `interval` of it, under the same strategy, waits for the rest of the interval
+   * instead of sweeping again.
    */
   record?: SweepRecord
 }
@@ -87,14 +88,17 @@ export class Reprovider {
     void this.firstDelay().then(delay => { if (!signal.aborted) this.schedule(delay) })
   }
 
-  /** `initialDelay`, or longer: what is left of the interval since the recorded sweep. */
+  /**
+   * `initialDelay`, or longer: what is left of the interval since the recorded sweep
+   * (one made under another strategy announced other CIDs, and counts for nothing).
+   */
   private async firstDelay (): Promise<number> {
-    const { initialDelay, interval, record } = this.options
+    const { initialDelay, interval, record, strategy } = this.options
     const last = await record?.get().catch(() => undefined)
-    if (last == null) return initialDelay
+    if (last == null || last.strategy !== strategy) return initialDelay
     // what `stats provide` shows as the last reprovide until this run makes one
-    this.lastSweepAt ??= new Date(last)
-    return Math.min(interval, Math.max(initialDelay, last + interval - Date.now()))
+    this.lastSweepAt ??= new Date(last.at)
+    return Math.min(interval, Math.max(initialDelay, last.at + interval - Date.now()))
   }
 
   async stop (): Promise<void> {
@@ -169,6 +173,6 @@ export class Reprovider {
     const signal = this.controller.signal
     await this.queue.onIdle()
     if (signal.aborted || this.queue.stats().failed > failedBefore) return
-    await record.set(at)
+    await record.set({ at, strategy: this.options.strategy })
   }
 }

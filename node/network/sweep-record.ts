@@ -1,11 +1,19 @@
 import { Key, type Datastore } from 'interface-datastore'
 import type { SyncingDatastore } from '../repo/syncing-datastore.js'
 
+/** A sweep whose provides all went out. */
+export interface SweepDone {
+  /** When it started, ms since 1970. */
+  at: number
+  /** The `Provide.Strategy` it swept under. */
+  strategy: string
+}
+
 /** Where the reprovider keeps, across restarts, when its last sweep went out. */
 export interface SweepRecord {
-  /** When the last sweep whose provides all went out started (ms since 1970); undefined when none has, or the repo gained content offline since. */
-  get(): Promise<number | undefined>
-  set(at: number): Promise<void>
+  /** The last sweep that went out; undefined when none has, or the repo gained content offline since. */
+  get(): Promise<SweepDone | undefined>
+  set(done: SweepDone): Promise<void>
 }
 
 /** The datastore key of the record (Kubo keeps its own at `/reprovide/lastreprovide`). */
@@ -16,11 +24,12 @@ export function sweepRecord (datastore: Datastore): SweepRecord {
   return {
     async get () {
       if (!await datastore.has(lastSweepKey)) return undefined
-      const at = Number(new TextDecoder().decode(await datastore.get(lastSweepKey)))
-      return Number.isFinite(at) ? at : undefined
+      // "<ms> <strategy>"; anything else (a damaged record) is no record
+      const [at, strategy] = new TextDecoder().decode(await datastore.get(lastSweepKey)).split(' ')
+      return Number.isFinite(Number(at)) && strategy != null ? { at: Number(at), strategy } : undefined
     },
-    async set (at) {
-      await datastore.put(lastSweepKey, new TextEncoder().encode(String(at)))
+    async set (done) {
+      await datastore.put(lastSweepKey, new TextEncoder().encode(`${done.at} ${done.strategy}`))
     }
   }
 }

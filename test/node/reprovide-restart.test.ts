@@ -11,7 +11,7 @@ import { initTestRepo, startNode, waitFor } from '../helpers/nodes.js'
 import type { CairnNode } from '../../node/node.js'
 import type { Libp2p } from '@libp2p/interface'
 
-test('a restarted node waits out the interval since its last sweep; content added offline since brings the sweep back', async t => {
+test('a restarted node waits out the interval since its last sweep; another strategy, or content added offline since, brings the sweep back', async t => {
   const peer = await startNode()
   t.teardown(peer.stop)
   const dir = await tempDir('cairn-sweep-')
@@ -33,7 +33,7 @@ test('a restarted node waits out the interval since its last sweep; content adde
   let node = await start()
   await node.fs.addBytes(randomBytes(100))
   await waitFor(() => sweeps(node) >= 1)
-  const last = await waitFor(async () => await sweepRecord(node.repo.datastore).get())
+  const last = (await waitFor(async () => await sweepRecord(node.repo.datastore).get())).at
   await node.stop()
 
   // started again at once: nothing is swept, the next sweep is due an interval after the last
@@ -44,6 +44,13 @@ test('a restarted node waits out the interval since its last sweep; content adde
   const next = node.network?.provideStats().nextSweepAt?.getTime() ?? 0
   t.true(Math.abs(next - (last + interval)) < 5_000, `next sweep ${new Date(next).toISOString()}, last ${new Date(last).toISOString()}`)
   t.is(node.network?.provideStats().lastSweepAt?.getTime(), last, 'stats show the recorded sweep as the last one')
+  await node.stop()
+
+  // a sweep under another strategy announced other CIDs: a start under this one sweeps soon
+  await cliText(['config', 'Provide.Strategy', 'pinned'], { repo: root })
+  node = await start()
+  await waitFor(() => sweeps(node) >= 1)
+  t.is((await waitFor(async () => (await sweepRecord(node.repo.datastore).get())?.strategy === 'pinned' ? 'recorded' : undefined)), 'recorded')
   await node.stop()
 
   // an add with no daemon announces nothing itself: it forgets the sweep, and the next start sweeps soon
