@@ -17,7 +17,7 @@ export interface SweepRecord {
 }
 
 /** The datastore key of the record (Kubo keeps its own at `/reprovide/lastreprovide`). */
-const lastSweepKey = new Key('/reprovide/last-sweep')
+export const lastSweepKey = new Key('/reprovide/last-sweep')
 
 /** A {@link SweepRecord} in the repo's datastore. */
 export function sweepRecord (datastore: Datastore): SweepRecord {
@@ -25,8 +25,8 @@ export function sweepRecord (datastore: Datastore): SweepRecord {
     async get () {
       if (!await datastore.has(lastSweepKey)) return undefined
       // "<ms> <strategy>"; anything else (a damaged record) is no record
-      const [at, strategy] = new TextDecoder().decode(await datastore.get(lastSweepKey)).split(' ')
-      return Number.isFinite(Number(at)) && strategy != null ? { at: Number(at), strategy } : undefined
+      const match = /^(\d+) (\S+)$/.exec(new TextDecoder().decode(await datastore.get(lastSweepKey)))
+      return match != null ? { at: Number(match[1]), strategy: match[2] as string } : undefined
     },
     async set (done) {
       await datastore.put(lastSweepKey, new TextEncoder().encode(`${done.at} ${done.strategy}`))

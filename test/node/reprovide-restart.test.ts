@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createOnlineNode } from '../../node/network/online-node.js'
-import { sweepRecord } from '../../node/network/sweep-record.js'
+import { lastSweepKey, sweepRecord } from '../../node/network/sweep-record.js'
 import { openRepo } from '../../node/repo/repo.js'
 import { cliText, tempDir } from '../helpers/cli.js'
 import { initTestRepo, startNode, waitFor } from '../helpers/nodes.js'
@@ -63,4 +63,21 @@ test('a restarted node waits out the interval since its last sweep; another stra
   node = await start()
   await waitFor(() => sweeps(node) >= 1)
   t.pass('swept after the offline add')
+})
+
+test('the sweep record reads back what was written, and a damaged one as no record', async t => {
+  const dir = await tempDir('cairn-sweep-')
+  t.teardown(dir.cleanup)
+  const root = join(dir.path, 'repo')
+  await initTestRepo(root)
+  const repo = await openRepo(root)
+  t.teardown(async () => { await repo.close() })
+  const record = sweepRecord(repo.datastore)
+  t.is(await record.get(), undefined, 'a new repo has none')
+  await record.set({ at: 1_700_000_000_000, strategy: 'pinned' })
+  t.deepEqual(await record.get(), { at: 1_700_000_000_000, strategy: 'pinned' })
+  for (const damaged of ['', '1700000000000', ' all', 'soon all', '17e11 all', '1700000000000 all extra']) {
+    await repo.datastore.put(lastSweepKey, new TextEncoder().encode(damaged))
+    t.is(await record.get(), undefined, JSON.stringify(damaged))
+  }
 })
