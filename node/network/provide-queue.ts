@@ -38,6 +38,12 @@ export interface ProvideQueueStats {
   lastProvidedAt?: Date
 }
 
+/** The most CIDs remembered as provided since start ({@link ProvideQueue.providedSinceStart}); past it none are. */
+const maxRemembered = 65_536
+
+/** The queue's key of a CID: its multihash (a CID and its CIDv0/v1 twin are one block). */
+const keyOf = (cid: CID): string => Buffer.from(cid.multihash.bytes).toString('base64')
+
 /** Above this busyness a batch halves the next one's size; below {@link idleBusyness} the next grows by one. */
 const busyBusyness = 0.5
 const idleBusyness = 0.3
@@ -87,6 +93,8 @@ export class ProvideQueue {
   private skipped = 0
   private totalMs = 0
   private lastProvidedAt: Date | undefined
+  /** Keys provided since the node started, until {@link forgetProvided}. */
+  private sinceStart: Set<string> | undefined = new Set()
 
   constructor (provide: ProvideFn, options: ProvideQueueOptions = {}) {
     this.provide = provide
@@ -116,9 +124,23 @@ export class ProvideQueue {
   /** Queues CIDs to provide; returns immediately. */
   add (cids: Iterable<CID>): void {
     for (const cid of cids) {
-      this.pending.set(Buffer.from(cid.multihash.bytes).toString('base64'), cid)
+      this.pending.set(keyOf(cid), cid)
     }
     this.kick()
+  }
+
+  /**
+   * True for a CID provided since the node started, while the queue remembers those (up
+   * to {@link maxRemembered}, until {@link forgetProvided}): what the reprovider's first
+   * sweep need not announce again seconds after an add did.
+   */
+  providedSinceStart (cid: CID): boolean {
+    return this.sinceStart?.has(keyOf(cid)) ?? false
+  }
+
+  /** Stops remembering what was provided since start (the first sweep is over, or far off). */
+  forgetProvided (): void {
+    this.sinceStart = undefined
   }
 
   /** Resolves when nothing is queued or in flight. */
@@ -193,6 +215,10 @@ export class ProvideQueue {
     const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(this.provideTimeout)])
     try {
       await this.provide(cid, { signal })
+      if (this.sinceStart != null) {
+        this.sinceStart.add(keyOf(cid))
+        if (this.sinceStart.size > maxRemembered) this.forgetProvided()
+      }
       this.provided++
       this.totalMs += Date.now() - started
       this.lastProvidedAt = new Date()

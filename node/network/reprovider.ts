@@ -60,8 +60,9 @@ export interface ReproviderStats {
  * {@link ReproviderOptions.record}, the first sweep after a start comes `interval` after
  * the last one that went out (as Kubo's reprovider does), not `initialDelay` after every
  * start: each restart of a node holding 200,000 blocks re-announced all of them, every
- * one a DHT exchange costing it and the peer told a few ms of CPU. A service:
- * `start()` / `stop()`.
+ * one a DHT exchange costing it and the peer told a few ms of CPU. The first sweep
+ * after a start also leaves out what the queue provided since the start
+ * ({@link ProvideQueue.providedSinceStart}). A service: `start()` / `stop()`.
  */
 export class Reprovider {
   private readonly source: (signal: AbortSignal) => AsyncIterable<CID>
@@ -85,7 +86,12 @@ export class Reprovider {
   start (): void {
     this.controller = new AbortController()
     const signal = this.controller.signal
-    void this.firstDelay().then(delay => { if (!signal.aborted) this.schedule(delay) })
+    void this.firstDelay().then(delay => {
+      if (signal.aborted) return
+      // a sweep an interval away re-announces everything anyway: nothing to remember until then
+      if (delay > this.options.initialDelay) this.queue.forgetProvided()
+      this.schedule(delay)
+    })
   }
 
   /**
@@ -146,6 +152,8 @@ export class Reprovider {
     let count = 0
     let batch: CID[] = []
     for await (const cid of this.source(this.controller.signal)) {
+      // the first sweep after a start leaves out what was announced since (an add's blocks, seconds ago)
+      if (this.queue.providedSinceStart(cid)) continue
       batch.push(cid)
       count++
       if (batch.length >= 256) {
@@ -154,6 +162,7 @@ export class Reprovider {
       }
     }
     this.queue.add(batch)
+    this.queue.forgetProvided()
     this.sweeps++
     this.lastSweepAt = new Date()
     this.lastSweepCids = count

@@ -71,6 +71,23 @@ test('the reprovider sweeps on Provide.Interval and counts what it queued', asyn
   t.true((stats.nextSweepAt?.getTime() ?? 0) > (stats.lastSweepAt?.getTime() ?? Infinity))
 })
 
+test('the first sweep after a start leaves out what was announced since; the next sweep announces it again', async t => {
+  const nodes = await startNodes(2, { configure: c => { c.Provide.Interval = '3s' }, initialReprovideDelay: 1_500 })
+  t.teardown(async () => { await stopNodes(nodes) })
+  const [a, b] = nodes as [TestNode, TestNode]
+  await connectNodes(a, b)
+  const announced = await a.node.fs.addBytes(randomBytes(1000))
+  await a.node.fs.addBytes(randomBytes(1000)) // stored, never announced
+  await a.node.announce([announced])
+  await waitFor(() => (a.node.network?.provideStats().provided ?? 0) >= 1)
+  let blocks = 0
+  for await (const _ of a.node.repo.blockstore.getAll()) blocks++
+  const first = await waitFor(() => { const s = a.node.network?.provideStats(); return s != null && s.sweeps >= 1 ? s : undefined })
+  t.is(first.lastSweepCids, blocks - 1, 'the block announced seconds before was left out')
+  const second = await waitFor(() => { const s = a.node.network?.provideStats(); return s != null && s.sweeps >= 2 ? s : undefined })
+  t.is(second.lastSweepCids, blocks, 'the next sweep announces every block')
+})
+
 test('routing provide refuses a CID that is not local', async t => {
   const node = await startNode()
   t.teardown(node.stop)
