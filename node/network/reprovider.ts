@@ -30,7 +30,7 @@ export async function * strategyCids (helia: Pick<Helia, 'pins'>, blockstore: Bl
 /** Options for {@link Reprovider}. */
 export interface ReproviderOptions {
   strategy: ProvideStrategy
-  /** Time between sweeps (`Provide.Interval`), ms. */
+  /** Time between sweeps (`Provide.Interval`), ms; 0 for none. */
   interval: number
   /** Time from start to the first sweep, ms (default 5 s: let the node find peers first). */
   initialDelay?: number
@@ -85,6 +85,11 @@ export class Reprovider {
 
   start (): void {
     this.controller = new AbortController()
+    // an interval of 0 turns sweeping off, as Kubo's does (it swept without pause)
+    if (this.options.interval <= 0) {
+      this.queue.forgetProvided()
+      return
+    }
     const signal = this.controller.signal
     void this.firstDelay().then(delay => {
       if (signal.aborted) return

@@ -88,6 +88,17 @@ test('the first sweep after a start leaves out what was announced since; the nex
   t.is(second.lastSweepCids, blocks, 'the next sweep announces every block')
 })
 
+test('Provide.Interval 0s turns the sweeps off, as in Kubo; announcing goes on', async t => {
+  const node = await startNode({ configure: c => { c.Provide.Interval = '0s' }, initialReprovideDelay: 50 })
+  t.teardown(node.stop)
+  await node.node.fs.addBytes(randomBytes(100))
+  await new Promise(resolve => setTimeout(resolve, 500))
+  const stats = node.node.network?.provideStats()
+  t.is(stats?.sweeps, 0)
+  t.is(stats?.nextSweepAt, undefined)
+  t.true(stats?.enabled)
+})
+
 test('routing provide refuses a CID that is not local', async t => {
   const node = await startNode()
   t.teardown(node.stop)
