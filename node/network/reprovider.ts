@@ -60,8 +60,8 @@ export interface ReproviderStats {
  * {@link ReproviderOptions.record}, the first sweep after a start comes `interval` after
  * the last one that went out (as Kubo's reprovider does), not `initialDelay` after every
  * start: each restart of a node holding 200,000 blocks re-announced all of them, every
- * one a DHT exchange costing it and the peer told a few ms of CPU. The first sweep
- * after a start also leaves out what the queue provided since the start
+ * one a DHT exchange costing it and the peer told a few ms of CPU. The first scheduled
+ * sweep after a start also leaves out what the queue provided since the start
  * ({@link ProvideQueue.providedSinceStart}). A service: `start()` / `stop()`.
  */
 export class Reprovider {
@@ -120,10 +120,14 @@ export class Reprovider {
     await this.current?.catch(() => {})
   }
 
-  /** Runs a sweep now (or joins the running one); resolves with the number of CIDs queued. */
-  async sweep (): Promise<number> {
+  /**
+   * Runs a sweep now (or joins the running one); resolves with the number of CIDs queued.
+   * A scheduled one (`scheduled`) leaves out what was provided since the start, if it is
+   * the first; one asked for (`routing reprovide`) announces everything.
+   */
+  async sweep (scheduled = false): Promise<number> {
     if (this.current != null) return await this.current
-    this.current = this.run().finally(() => { this.current = undefined })
+    this.current = this.run(scheduled).finally(() => { this.current = undefined })
     return await this.current
   }
 
@@ -142,7 +146,7 @@ export class Reprovider {
   private schedule (delay: number): void {
     this.nextSweepAt = new Date(Date.now() + delay)
     this.timer = setTimeout(() => {
-      this.sweep()
+      this.sweep(true)
         .catch(() => {})
         .finally(() => {
           if (!this.controller.signal.aborted) this.schedule(this.options.interval)
@@ -151,14 +155,14 @@ export class Reprovider {
     this.timer.unref()
   }
 
-  private async run (): Promise<number> {
+  private async run (scheduled: boolean): Promise<number> {
     const started = Date.now()
     const failed = this.queue.stats().failed
     let count = 0
     let batch: CID[] = []
     for await (const cid of this.source(this.controller.signal)) {
       // the first sweep after a start leaves out what was announced since (an add's blocks, seconds ago)
-      if (this.queue.providedSinceStart(cid)) continue
+      if (scheduled && this.queue.providedSinceStart(cid)) continue
       batch.push(cid)
       count++
       if (batch.length >= 256) {
