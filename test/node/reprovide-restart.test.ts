@@ -6,18 +6,15 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { createOnlineNode } from '../../node/network/online-node.js'
 import { lastSweepKey, sweepRecord } from '../../node/network/sweep-record.js'
 import { openRepo } from '../../node/repo/repo.js'
-import { cliText, tempDir } from '../helpers/cli.js'
-import { initTestRepo, startNode, waitFor } from '../helpers/nodes.js'
+import { cliText, repoAndFolder, tempRepo } from '../helpers/cli.js'
+import { startNode, waitFor } from '../helpers/nodes.js'
 import type { CairnNode } from '../../node/node.js'
 import type { Libp2p } from '@libp2p/interface'
 
 test('a restarted node waits out the interval since its last sweep; another strategy, or content added offline since, brings the sweep back', async t => {
   const peer = await startNode()
   t.teardown(peer.stop)
-  const dir = await tempDir('cairn-sweep-')
-  t.teardown(dir.cleanup)
-  const root = join(dir.path, 'repo')
-  await initTestRepo(root)
+  const { repo: root, dir } = await repoAndFolder(t)
   const nodes: CairnNode[] = []
   t.teardown(async () => { for (const node of nodes) await node.stop().catch(() => {}) })
   /** The node online on `root`, first sweep due 100 ms after start, connected to `peer`. */
@@ -54,7 +51,7 @@ test('a restarted node waits out the interval since its last sweep; another stra
   await node.stop()
 
   // an add with no daemon announces nothing itself: it forgets the sweep, and the next start sweeps soon
-  const file = join(dir.path, 'offline.bin')
+  const file = join(dir, 'offline.bin')
   await writeFile(file, randomBytes(1000))
   await cliText(['add', '-q', file], { repo: root })
   const repo = await openRepo(root)
@@ -66,10 +63,8 @@ test('a restarted node waits out the interval since its last sweep; another stra
 })
 
 test('the sweep record reads back what was written, and a damaged one as no record', async t => {
-  const dir = await tempDir('cairn-sweep-')
-  t.teardown(dir.cleanup)
-  const root = join(dir.path, 'repo')
-  await initTestRepo(root)
+  const { repo: root, cleanup } = await tempRepo()
+  t.teardown(cleanup)
   const repo = await openRepo(root)
   t.teardown(async () => { await repo.close() })
   const record = sweepRecord(repo.datastore)
