@@ -3,7 +3,7 @@ import { CID, varint, type Version } from 'multiformats'
 import { create as createDigest } from 'multiformats/hashes/digest'
 import { DAG_PB, RAW, SHA2_256 } from '../dag/codecs.js'
 import { blockDigest } from '../repo/block-hash.js'
-import { frameRoom } from './leaf-frames.js'
+import { frameRoom, releaseFrame } from './leaf-frames.js'
 import type { WriteBehind } from './write-behind.js'
 import type { BufferImporter } from 'ipfs-unixfs-importer'
 
@@ -54,13 +54,18 @@ function leafImporter (writes: WriteBehind, version: Version, codec: number, lea
   return async function * (file) {
     let first = true
     for await (const data of file.content) {
+      const isFirst = first
       const { block, unixfs } = leaf(data, first)
       first = false
       const digest = blockDigest(SHA2_256, block)
       digest.catch(() => {})
+      // a leaf made in its chunk's frame, past the file's first (whose UnixFS keeps the
+      // chunk, and whose block the importer keeps while the file may be one leaf), gives
+      // the frame back once written: the importer lets go of every other leaf's block
+      const reusable = !isFirst && block.buffer === data.buffer
       yield async () => {
         const cid = CID.create(version, codec, createDigest(SHA2_256, await digest))
-        await writes.behind(cid, block)
+        await writes.behind(cid, block, reusable ? () => { releaseFrame(data) } : undefined)
         return { cid, ...(unixfs != null ? { unixfs } : {}), size: BigInt(block.byteLength), block }
       }
     }

@@ -37,13 +37,17 @@ export class WriteBehind {
     }
   }
 
-  /** Starts a leaf's write; resolves at once unless many are under way. Throws an earlier write's failure. */
-  async behind (cid: CID, block: Uint8Array): Promise<void> {
+  /**
+   * Starts a leaf's write; resolves at once unless many are under way. Throws an earlier
+   * write's failure. `written` is called once the write has ended (the block's bytes are
+   * then free for other use).
+   */
+  async behind (cid: CID, block: Uint8Array, written?: () => void): Promise<void> {
     this.#failed()
     const size = block.byteLength
     this.#bytes += size
     const write: Promise<void> = Promise.resolve(this.#store.put(cid, block)).then(
-      () => {},
+      () => { written?.() },
       (err: unknown) => { this.#failure ??= { err } }
     ).finally(() => {
       this.#writing.delete(write)
