@@ -82,37 +82,39 @@ test('a leaf write that fails fails the import, and the file is not reported', a
   t.is(reported, 0)
 })
 
-test('a CIDv0 import of a local file reads into frames again only once their leaves are written: every leaf is stored as it was hashed', async t => {
-  const dir = await mkdtemp(join(tmpdir(), 'cairn-frame-reuse-'))
-  t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
-  // 16 MiB in 64 KiB chunks: four reads of 64 frames each, so the later reads can take frames back
-  const size = 16 * 1024 * 1024
-  const chunk = 64 * 1024
-  const path = join(dir, 'input.bin')
-  await writeFile(path, deterministicBytes(size, 3))
-  const profile = { ...importProfile({ 'cid-version': 0 }), chunker: { type: 'fixed' as const, size: chunk } }
-  let stale = 0
-  const frames = new Set<ArrayBufferLike>()
-  let puts = 0
-  const blockstore = {
-    async put (cid: CID, bytes: Uint8Array): Promise<CID> {
-      frames.add(bytes.buffer)
-      // writes that take a while, some longer than the reads and hashes after them
-      await new Promise(resolve => setTimeout(resolve, ++puts % 7 === 0 ? 30 : 1))
-      if (!createHash('sha256').update(bytes).digest().equals(cid.multihash.digest)) stale++
-      return cid
+for (const [name, options] of [['CIDv0 (dag-pb leaves)', { 'cid-version': 0 }], ['CIDv1 (raw leaves)', {}]] as const) {
+  test(`a ${name} import of a local file reads into frames again only once their leaves are written: every leaf is stored as it was hashed`, async t => {
+    const dir = await mkdtemp(join(tmpdir(), 'cairn-frame-reuse-'))
+    t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
+    // 16 MiB in 64 KiB chunks: four reads of 64 frames each, so the later reads can take frames back
+    const size = 16 * 1024 * 1024
+    const chunk = 64 * 1024
+    const path = join(dir, 'input.bin')
+    await writeFile(path, deterministicBytes(size, 3))
+    const profile = { ...importProfile(options), chunker: { type: 'fixed' as const, size: chunk } }
+    let stale = 0
+    const frames = new Set<ArrayBufferLike>()
+    let puts = 0
+    const blockstore = {
+      async put (cid: CID, bytes: Uint8Array): Promise<CID> {
+        frames.add(bytes.buffer)
+        // writes that take a while, some longer than the reads and hashes after them
+        await new Promise(resolve => setTimeout(resolve, ++puts % 7 === 0 ? 30 : 1))
+        if (!createHash('sha256').update(bytes).digest().equals(cid.multihash.digest)) stale++
+        return cid
+      }
     }
-  }
-  const rootOf = async (input: InputEntry): Promise<string> => {
-    let root = ''
-    for await (const event of importEntries((async function * () { yield input })(), blockstore, profile)) {
-      if (event.type === 'added') root = event.cid.toString()
+    const rootOf = async (input: InputEntry): Promise<string> => {
+      let root = ''
+      for await (const event of importEntries((async function * () { yield input })(), blockstore, profile)) {
+        if (event.type === 'added') root = event.cid.toString()
+      }
+      return root
     }
-    return root
-  }
-  const framed = await rootOf({ path: 'f', content: createReadStream(path), readChunks: chunkSize => readInFrames(path, chunkSize, size) })
-  t.is(stale, 0, 'no leaf changed between its hash and the end of its write')
-  t.true(frames.size < size / chunk, `frames were read into again (${frames.size} buffers for ${size / chunk} leaves)`)
-  t.is(framed, await rootOf({ path: 'f', content: createReadStream(path) }), 'the same root as the same bytes through the stream')
-  t.is(stale, 0)
-})
+    const framed = await rootOf({ path: 'f', content: createReadStream(path), readChunks: chunkSize => readInFrames(path, chunkSize, size) })
+    t.is(stale, 0, 'no leaf changed between its hash and the end of its write')
+    t.true(frames.size < size / chunk, `frames were read into again (${frames.size} buffers for ${size / chunk} leaves)`)
+    t.is(framed, await rootOf({ path: 'f', content: createReadStream(path) }), 'the same root as the same bytes through the stream')
+    t.is(stale, 0)
+  })
+}
