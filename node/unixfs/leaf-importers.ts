@@ -55,17 +55,18 @@ function leafImporter (writes: WriteBehind, version: Version, codec: number, lea
     let first = true
     for await (const data of file.content) {
       const isFirst = first
-      const { block, unixfs } = leaf(data, first)
       first = false
+      const { block, unixfs } = leaf(data, isFirst)
       const digest = blockDigest(SHA2_256, block)
       digest.catch(() => {})
-      // a leaf made in its chunk's frame, past the file's first (whose UnixFS keeps the
-      // chunk, and whose block the importer keeps while the file may be one leaf), gives
-      // the frame back once written: the importer lets go of every other leaf's block
-      const reusable = !isFirst && block.buffer === data.buffer
+      // past the file's first leaf (whose UnixFS keeps the chunk, and whose block the
+      // importer keeps while the file may be one leaf), the chunk's frame is given back once
+      // the leaf is written: the importer lets go of every other leaf's block, and a block
+      // made elsewhere than in the frame no longer needs it (releaseFrame takes whole frames only)
+      const written = isFirst ? undefined : () => { releaseFrame(data) }
       yield async () => {
         const cid = CID.create(version, codec, createDigest(SHA2_256, await digest))
-        await writes.behind(cid, block, reusable ? () => { releaseFrame(data) } : undefined)
+        await writes.behind(cid, block, written)
         return { cid, ...(unixfs != null ? { unixfs } : {}), size: BigInt(block.byteLength), block }
       }
     }
