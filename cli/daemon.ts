@@ -3,7 +3,6 @@ import { profileNames, type ProfileName } from '../config/profiles.js'
 import { formatTcpMultiaddr } from '../config/tcp-address.js'
 import { agentVersion } from '../node/version.js'
 import { resolveRepoPath } from '../node/repo/paths.js'
-import { fixServerHeapGrowth } from './server-heap.js'
 import type { GlobalOptions } from './program.js'
 import type { Daemon } from '../node/daemon.js'
 
@@ -50,9 +49,11 @@ function urlToMultiaddr (text: string): string {
  * Runs a daemon until SIGINT or SIGTERM: `start` brings it up (printing what it likes
  * first), then its addresses are printed, ending with `Daemon is ready`; a signal stops
  * it and `<name> stopped` is printed. Shared by `cairn daemon` and `cairn gateway`, which
- * both run with a server's heap growth ({@link fixServerHeapGrowth}).
+ * both run with a server's heap growth (`fixServerHeapGrowth`, loaded here: node:v8 is not
+ * for the commands that only talk to a daemon).
  */
 export async function runUntilSignal (name: string, start: () => Promise<Daemon>): Promise<void> {
+  const { fixServerHeapGrowth } = await import('./server-heap.js')
   fixServerHeapGrowth()
   const signal = shutdownSignal()
   const daemon = await start()

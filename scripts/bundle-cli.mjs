@@ -50,6 +50,11 @@ await build({
   target: 'node20',
   logLevel: 'warning',
   plugins: [staticImports],
+  // every command compiles the chunks it loads (Node 20 keeps no compile cache); without
+  // comments and whitespace a 1 KiB `cat` through a daemon took 0.110 s against 0.115.
+  // Names are kept, so stack traces still name their functions
+  minifyWhitespace: true,
+  minifySyntax: true,
   external: ['classic-level', 'fs-native-extensions', 'node-datachannel', 'rabin-wasm', '@achingbrain/ssdp'],
   // CommonJS dependencies inside an ES module bundle still call require()
   banner: { js: "import { createRequire as __cairnRequire } from 'node:module'; const require = __cairnRequire(import.meta.url);" }
