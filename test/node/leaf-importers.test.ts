@@ -7,9 +7,11 @@ import { join } from 'node:path'
 import * as dagPb from '@ipld/dag-pb'
 import { UnixFS } from 'ipfs-unixfs'
 import { pbLeafBlock } from '../../node/unixfs/leaf-importers.js'
-import { readInFrames } from '../../node/unixfs/leaf-frames.js'
+import { framesOf, readInFrames, releaseFrame } from '../../node/unixfs/leaf-frames.js'
 import { deterministicBytes } from '../helpers/deterministic-data.js'
-import { importEntries, type ImportEvent } from '../../node/unixfs/importer.js'
+import { importEntries, importerOptions, type ImportEvent } from '../../node/unixfs/importer.js'
+import { WriteBehind } from '../../node/unixfs/write-behind.js'
+import { importer } from 'ipfs-unixfs-importer'
 import { importProfile } from '../../node/commands/import-profile.js'
 import type { InputEntry } from '../../node/commands/command.js'
 import type { CID } from 'multiformats/cid'
@@ -82,8 +84,42 @@ test('a leaf write that fails fails the import, and the file is not reported', a
   t.is(reported, 0)
 })
 
+test('a stream comes out in frames of whole chunks whatever the size of its pieces, and a frame given back is filled again', async t => {
+  const chunk = 1000
+  const bytes = deterministicBytes(10_500, 5)
+  // pieces shorter than a chunk, longer than two, empty, and ending on a chunk's edge
+  const cuts = [0, 1, 999, 999, 3500, 3500, 6000, 6001, 10_500]
+  async function * pieces (): AsyncGenerator<Uint8Array> {
+    for (let i = 1; i < cuts.length; i++) yield bytes.slice(cuts[i - 1], cuts[i])
+  }
+  const frames: Uint8Array[] = []
+  const buffers = new Set<ArrayBufferLike>()
+  for await (const frame of framesOf(pieces(), chunk)) {
+    // each frame's bytes are taken before it is given back
+    frames.push(frame.slice())
+    buffers.add(frame.buffer)
+    releaseFrame(frame)
+  }
+  t.deepEqual(frames.map(f => f.byteLength), [...Array<number>(10).fill(chunk), 500])
+  t.true(Buffer.concat(frames).equals(bytes))
+  t.is(buffers.size, 1, 'one frame, filled again and again (the short last one too)')
+  const none: Uint8Array[] = []
+  for await (const frame of framesOf((async function * () {})(), chunk)) none.push(frame)
+  t.deepEqual(none, [], 'an empty stream gives no frame')
+})
+
+/** The root ipfs-unixfs-importer makes of `bytes` with its own leaves and chunker, under `profile`. */
+async function libraryRoot (bytes: Uint8Array, profile: ReturnType<typeof importProfile>): Promise<string> {
+  const blockstore = { put: async (cid: CID) => cid }
+  const options = importerOptions(profile, new WriteBehind(blockstore))
+  delete options.bufferImporter
+  let root = ''
+  for await (const entry of importer([{ path: 'f', content: [bytes] }], blockstore, options)) root = entry.cid.toString()
+  return root
+}
+
 for (const [name, options] of [['CIDv0 (dag-pb leaves)', { 'cid-version': 0 }], ['CIDv1 (raw leaves)', {}]] as const) {
-  test(`a ${name} import of a local file reads into frames again only once their leaves are written: every leaf is stored as it was hashed`, async t => {
+  test(`a ${name} import of a local file or a stream fills frames again only once their leaves are written: every leaf is stored as it was hashed`, async t => {
     const dir = await mkdtemp(join(tmpdir(), 'cairn-frame-reuse-'))
     t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
     // 16 MiB in 64 KiB chunks: four reads of 64 frames each, so the later reads can take frames back
@@ -111,10 +147,15 @@ for (const [name, options] of [['CIDv0 (dag-pb leaves)', { 'cid-version': 0 }], 
       }
       return root
     }
+    const expected = await libraryRoot(deterministicBytes(size, 3), profile)
     const framed = await rootOf({ path: 'f', content: createReadStream(path), readChunks: chunkSize => readInFrames(path, chunkSize, size) })
     t.is(stale, 0, 'no leaf changed between its hash and the end of its write')
     t.true(frames.size < size / chunk, `frames were read into again (${frames.size} buffers for ${size / chunk} leaves)`)
-    t.is(framed, await rootOf({ path: 'f', content: createReadStream(path) }), 'the same root as the same bytes through the stream')
+    t.is(framed, expected, 'the root ipfs-unixfs-importer makes of the same bytes')
+    frames.clear()
+    // a stream's 64 KiB pieces are copied into frames (stdin, an RPC upload)
+    t.is(await rootOf({ path: 'f', content: createReadStream(path, { highWaterMark: 48 * 1024 }) }), expected, 'the same root from a stream')
     t.is(stale, 0)
+    t.true(frames.size < size / chunk, `a stream's frames were filled again (${frames.size} buffers for ${size / chunk} leaves)`)
   })
 }
