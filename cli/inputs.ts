@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs'
+import { createReadStream, fstatSync } from 'node:fs'
 import { lstat, readdir, readlink } from 'node:fs/promises'
 import type { Stats } from 'node:fs'
 import { basename, join } from 'node:path'
@@ -34,10 +34,31 @@ async function * walkAll (paths: string[], options: Options): AsyncIterable<Inpu
   const bigReads = oneAtATime()
   for (const path of paths) {
     if (path === '-') {
-      yield { path: typeof options['stdin-name'] === 'string' ? options['stdin-name'] : '', content: process.stdin }
+      yield stdinEntry(typeof options['stdin-name'] === 'string' ? options['stdin-name'] : '')
       continue
     }
     yield * walk(path, basename(path), options.hidden === true, bigReads)
+  }
+}
+
+/**
+ * Standard input as a file to add. Redirected from a regular file (`cairn add < file`),
+ * it is also read in frames from its descriptor: process.stdin reads such a file 64 KiB
+ * at a time, one read after the other (a 512 MiB `add -n` 1.67 s, against 0.5 s for the
+ * file's path).
+ */
+function stdinEntry (path: string): InputEntry {
+  const entry: InputEntry = { path, content: process.stdin }
+  const info = stdinStats()
+  if (info?.isFile() === true) entry.readChunks = chunkSize => readInFrames(0, chunkSize, info.size)
+  return entry
+}
+
+function stdinStats (): Stats | undefined {
+  try {
+    return fstatSync(0)
+  } catch {
+    return undefined
   }
 }
 

@@ -5,7 +5,7 @@ export interface InputEntry {
   /** Absent for a directory. */
   content?: AsyncIterable<Uint8Array>
   /**
-   * For a file on the local disk, another way to its bytes (`content` is then not read):
+   * For a file on the local disk (stdin redirected from one too), another way to its bytes (`content` is then not read):
    * in chunks of `chunkSize`, each read into a frame of its own (`readInFrames` in leaf-frames.ts).
    */
   readChunks?: (chunkSize: number) => AsyncIterable<Uint8Array>

@@ -1,10 +1,10 @@
 import test from 'ava'
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { blocksVerify, parseCar } from '../helpers/car.js'
 import { cliText, runCli } from '../helpers/cli.js'
 import { deterministicChunks } from '../helpers/deterministic-data.js'
-import { knownAnswerWorkspace as setup } from '../fixtures/unixfs-trees.js'
+import { bigFileSize, knownAnswerWorkspace as setup } from '../fixtures/unixfs-trees.js'
 
 /*
  * Known answers, from independent implementations (never from Cairn's own output):
@@ -71,6 +71,18 @@ test('add reads piped stdin, or stdin given as -, and names it by its CID like K
   const { repo } = await setup(t)
   t.is(await cliText(['add'], { repo, input: 'hello world\n' }), `added ${modern.hello} ${modern.hello}\n`)
   t.is(await cliText(['add', '--cid-version', '0', '-'], { repo, input: 'hello world\n' }), `added ${legacy.hello} ${legacy.hello}\n`)
+})
+
+test('add reads stdin redirected from a file from where its offset stands, with the CIDs of the same bytes added by path', async t => {
+  const { repo, dir } = await setup(t)
+  const big = join(dir, 'big.bin')
+  t.is((await cliText(['add', '-q', '-n'], { repo, stdinFile: big })).trim(), modern.big)
+  t.is((await cliText(['add', '-q', '--cid-version', '0'], { repo, stdinFile: big })).trim(), legacy.big)
+  t.is((await runCli(['cat', legacy.big], { repo })).stdout.byteLength, bigFileSize)
+  // a shell's earlier command read the first bytes: the add takes the rest, as through a pipe
+  const rest = (await readFile(big)).subarray(1_000_000)
+  t.is((await cliText(['add', '-q', '-n'], { repo, stdinFile: big, stdinOffset: 1_000_000 })).trim(), (await cliText(['add', '-q', '-n'], { repo, input: rest })).trim())
+  t.is((await cliText(['add', '-q', '-n'], { repo, stdinFile: join(dir, 'empty') })).trim(), modern.empty)
 })
 
 test('add -r skips hidden files unless -H', async t => {

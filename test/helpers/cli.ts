@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { closeSync, openSync, readSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -19,6 +20,9 @@ export interface CliResult {
 export interface RunCliOptions {
   repo?: string
   input?: Buffer | string
+  /** Standard input redirected from this file (`cairn … < file`) instead of a pipe, from `stdinOffset` bytes on (read past first, as a shell's earlier command would). */
+  stdinFile?: string
+  stdinOffset?: number
   env?: Record<string, string>
   cwd?: string
 }
@@ -27,13 +31,16 @@ export interface RunCliOptions {
 export async function runCli (args: string[], options: RunCliOptions = {}): Promise<CliResult> {
   const env: Record<string, string | undefined> = { ...process.env, ...options.env }
   if (options.repo != null) env.CAIRN_PATH = options.repo
-  const child = spawn(process.execPath, [cliPath, ...args], { env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] })
+  const stdinFd = options.stdinFile != null ? openSync(options.stdinFile, 'r') : undefined
+  if (stdinFd != null && options.stdinOffset != null) readSync(stdinFd, Buffer.alloc(options.stdinOffset), 0, options.stdinOffset, null)
+  const child = spawn(process.execPath, [cliPath, ...args], { env, cwd: options.cwd, stdio: [stdinFd ?? 'pipe', 'pipe', 'pipe'] })
+  if (stdinFd != null) closeSync(stdinFd)
   const stdout: Buffer[] = []
   let stderr = ''
-  child.stdout.on('data', (b: Buffer) => stdout.push(b))
-  child.stderr.on('data', (b: Buffer) => { stderr += b.toString() })
-  child.stdin.on('error', () => {})
-  child.stdin.end(options.input)
+  child.stdout?.on('data', (b: Buffer) => stdout.push(b))
+  child.stderr?.on('data', (b: Buffer) => { stderr += b.toString() })
+  child.stdin?.on('error', () => {})
+  child.stdin?.end(options.input)
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(resolve => child.on('close', (c, s) => resolve([c, s])))
   return { code, signal, stdout: Buffer.concat(stdout), stderr }
 }

@@ -1,4 +1,5 @@
 import test, { type ExecutionContext } from 'ava'
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -35,6 +36,18 @@ test('a file reads back whole in chunks of the size asked, the last one shorter,
     t.true(chunks.slice(0, -1).every(chunk => chunk.byteLength === chunkSize))
     t.true(chunks.every(chunk => frameRoom(chunk, 13, 6) !== undefined), 'every chunk has room for its leaf around it')
   }
+})
+
+test('an open descriptor is read from its own offset on, in frames, and left open', async t => {
+  const { path, bytes } = await file(t, 3 * MiB + 7)
+  const fd = openSync(path, 'r')
+  t.teardown(() => { closeSync(fd) })
+  readSync(fd, Buffer.alloc(1000), 0, 1000, null)
+  const chunks: Uint8Array[] = []
+  for await (const chunk of readInFrames(fd, MiB, bytes.byteLength)) chunks.push(chunk)
+  t.true(Buffer.concat(chunks).equals(bytes.subarray(1000)))
+  t.deepEqual(chunks.map(c => c.byteLength), [MiB, MiB, MiB - 1000 + 7])
+  t.is(fstatSync(fd).size, bytes.byteLength, 'still open')
 })
 
 test('a leaf is made around its chunk in the frame, byte for byte the importer\'s own', async t => {
