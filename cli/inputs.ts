@@ -43,15 +43,19 @@ async function * walkAll (paths: string[], options: Options): AsyncIterable<Inpu
 
 /**
  * Standard input as a file to add. Redirected from a regular file (`cairn add < file`),
- * it is also read in frames from its descriptor: process.stdin reads such a file 64 KiB
- * at a time, one read after the other (a 512 MiB `add -n` 1.67 s, against 0.5 s for the
- * file's path).
+ * it is read from its descriptor as a file is, in frames or in reads of up to 4 MiB (to
+ * a daemon): process.stdin reads such a file 64 KiB at a time, one read after the other
+ * (a 512 MiB `add -n` 1.67 s, against 0.52 s in frames).
  */
 function stdinEntry (path: string): InputEntry {
-  const entry: InputEntry = { path, content: process.stdin }
   const info = stdinStats()
-  if (info?.isFile() === true) entry.readChunks = chunkSize => readInFrames(0, chunkSize, info.size)
-  return entry
+  if (info?.isFile() !== true) return { path, content: process.stdin }
+  return {
+    path,
+    // from the descriptor's own offset on, and left open
+    content: whenRead(() => createReadStream('', { fd: 0, autoClose: false, highWaterMark: readSize(info.size) })),
+    readChunks: chunkSize => readInFrames(0, chunkSize, info.size)
+  }
 }
 
 function stdinStats (): Stats | undefined {

@@ -34,7 +34,9 @@ test('while a daemon holds the repo, id/add/cat/ls/get/pin ls go through its RPC
     id: JSON.parse(await cliText(['id', '--json'], { repo })) as Record<string, unknown>,
     add: await cliText(['add', '-r', docs], { repo }),
     addJson: await cliText(['add', '-r', '--json', '--cid-version', '0', docs], { repo }),
-    stdin: await cliText(['add', '--pin=false'], { repo, input: 'piped in\n' })
+    stdin: await cliText(['add', '--pin=false'], { repo, input: 'piped in\n' }),
+    // stdin redirected from a file, its first MiB read by a shell's earlier command
+    stdinFile: await cliText(['add', '--pin=false'], { repo, stdinFile: join(work.path, 'docs', 'deep', 'blob.bin'), stdinOffset: 1024 * 1024 })
   }
   const root = /added (\S+) docs\n$/.exec(offline.add)?.[1] as string
   t.truthy(root)
@@ -62,6 +64,8 @@ test('while a daemon holds the repo, id/add/cat/ls/get/pin ls go through its RPC
   t.is(await cliText(['add', '-r', docs], { repo }), offline.add)
   t.is(await cliText(['add', '-r', '--json', '--cid-version', '0', docs], { repo }), offline.addJson)
   t.is(await cliText(['add', '--pin=false'], { repo, input: 'piped in\n' }), offline.stdin)
+  t.is(await cliText(['add', '--pin=false'], { repo, stdinFile: join(work.path, 'docs', 'deep', 'blob.bin'), stdinOffset: 1024 * 1024 }), offline.stdinFile)
+  t.is(offline.stdinFile, await cliText(['add', '--pin=false'], { repo, input: (await readFile(join(work.path, 'docs', 'deep', 'blob.bin'))).subarray(1024 * 1024) }), 'the rest of the file, as through a pipe')
   t.is(await cliText(['cat', `${root}/readme.txt`], { repo }), offlineRead.cat)
   t.is(await cliText(['cat', `${root}/deep/blob.bin`, '--offset', '1048570', '--length', '20'], { repo }), offlineRead.catRange)
   t.is(await cliText(['ls', root], { repo }), offlineRead.ls)
