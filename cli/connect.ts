@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { createConnection } from 'node:net'
+import { createConnection, type Socket } from 'node:net'
 import { authorizationHeaderFor } from '../config/auth-secret.js'
 import { httpUrlOf, parseTcpMultiaddr } from '../config/tcp-address.js'
 import { RepoLockedError, UsageError } from '../node/errors.js'
@@ -25,7 +25,8 @@ export async function connect (root: string, apiAuth?: string): Promise<Transpor
   // the repo's stores), which the local transport needs
   if (await lockHolderAlive(repoPaths(root).lock)) {
     const endpoint = await daemonEndpoint(root, env)
-    if (endpoint != null && await listening(endpoint.url)) return openRpcTransport(endpoint)
+    const socket = endpoint != null ? await listening(endpoint.url) : undefined
+    if (endpoint != null && socket != null) return openRpcTransport(endpoint, socket)
   }
   const { openLocalTransport } = await import('./local-transport.js')
   try {
@@ -40,15 +41,17 @@ export async function connect (root: string, apiAuth?: string): Promise<Transpor
 }
 
 /**
- * True when something accepts connections at `url`: a stale `api` file (its daemon
- * crashed, and its pid now names another process) names a port nobody listens on.
+ * A connection to `url` when something accepts one there, else undefined: a stale `api`
+ * file (its daemon crashed, and its pid now names another process) names a port nobody
+ * listens on. The connection carries the first request.
  */
-async function listening (url: string): Promise<boolean> {
+async function listening (url: string): Promise<Socket | undefined> {
   const { hostname, port } = new URL(url)
   return await new Promise(resolve => {
-    const socket = createConnection({ host: hostname.replace(/^\[|\]$/g, ''), port: Number(port) })
-    socket.once('connect', () => { socket.destroy(); resolve(true) })
-    socket.once('error', () => { resolve(false) })
+    // as the agent's own connections are made (it sets both for each socket it opens)
+    const socket = createConnection({ host: hostname.replace(/^\[|\]$/g, ''), port: Number(port), noDelay: true, keepAlive: true })
+    socket.once('connect', () => { resolve(socket) })
+    socket.once('error', () => { resolve(undefined) })
   })
 }
 

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module'
 import type * as Http from 'node:http'
 import type { IncomingMessage } from 'node:http'
+import type { Socket } from 'node:net'
 import * as errors from '../node/errors.js'
 import { ApiUnreachableError, CairnError, ForbiddenError } from '../node/errors.js'
 import { multipartBody } from './multipart-body.js'
@@ -28,13 +29,22 @@ export interface RpcEndpoint {
  * the same typed errors (from the `CairnCode` of Kubo's JSON error, or the
  * `X-Stream-Error-Code` trailer). Aborting `signal` (e.g. `--timeout`) cancels the request.
  */
-export function openRpcTransport (endpoint: RpcEndpoint): Transport {
+export function openRpcTransport (endpoint: RpcEndpoint, connected?: Socket): Transport {
   const agent = new Agent({ keepAlive: true })
+  // a connection already open to the daemon (the CLI's check that it listens) carries the first request
+  let first = connected
+  const connect = agent.createConnection.bind(agent)
+  agent.createConnection = (options, callback) => {
+    const socket = first ?? connect(options, callback)
+    first = undefined
+    return socket
+  }
   return {
     invoke (command, call, signal) {
       return invoke(endpoint, agent, command, call, signal)
     },
     async close () {
+      first?.destroy()
       agent.destroy()
     }
   }

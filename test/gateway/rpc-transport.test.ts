@@ -1,6 +1,7 @@
 import test from 'ava'
 import { createHash } from 'node:crypto'
 import { mkdir, writeFile, utimes, chmod } from 'node:fs/promises'
+import { createConnection, type Socket } from 'node:net'
 import { join } from 'node:path'
 import * as dagPb from '@ipld/dag-pb'
 import { CID } from 'multiformats/cid'
@@ -218,6 +219,25 @@ test('a refused token and an unreachable daemon are clear errors', async t => {
   const dead = openRpcTransport({ url })
   await t.throwsAsync(collect(dead.invoke(id, call, new AbortController().signal)), { instanceOf: ApiUnreachableError, message: /cannot reach the daemon's RPC API/ })
   await dead.close()
+})
+
+test('a connection already open to the daemon carries the first call, and is closed with the transport when no call used it', async t => {
+  const { hostname, port } = new URL(served.server.url)
+  const open = async (): Promise<Socket> => await new Promise((resolve, reject) => {
+    const socket = createConnection({ host: hostname, port: Number(port) }, () => { resolve(socket) })
+    socket.once('error', reject)
+  })
+  const id = command('id')
+  const call = { args: [], options: cliOptions(id) }
+  const socket = await open()
+  const transport = openRpcTransport({ url: served.server.url }, socket)
+  t.is((await collect(transport.invoke(id, call, new AbortController().signal))).length, 1)
+  t.true(socket.bytesWritten > 0 && socket.bytesRead > 0, 'the request went over the connection given')
+  t.is((await collect(transport.invoke(id, call, new AbortController().signal))).length, 1, 'later calls go on as before')
+  await transport.close()
+  const unused = await open()
+  await openRpcTransport({ url: served.server.url }, unused).close()
+  t.true(unused.destroyed)
 })
 
 test('daemonEndpoint reads <repo>/api (loopback for a wildcard address) and CAIRN_API_AUTH', async t => {
