@@ -43,18 +43,29 @@ async function * walkAll (paths: string[], options: Options): AsyncIterable<Inpu
 
 /**
  * Standard input as a file to add. Redirected from a regular file (`cairn add < file`),
- * it is read from its descriptor as a file is, in frames or in reads of up to 4 MiB (to
- * a daemon): process.stdin reads such a file 64 KiB at a time, one read after the other
- * (a 512 MiB `add -n` 1.67 s, against 0.52 s in frames).
+ * it is read from its descriptor as a file is ({@link fileReads}): process.stdin reads
+ * such a file 64 KiB at a time, one read after the other (a 512 MiB `add -n` 1.67 s,
+ * against 0.52 s in frames).
  */
 function stdinEntry (path: string): InputEntry {
   const info = stdinStats()
   if (info?.isFile() !== true) return { path, content: process.stdin }
+  return { path, ...fileReads(0, info.size, whenRead) }
+}
+
+/**
+ * A regular file's two ways to its bytes, of which an add reads one: a stream of reads of
+ * up to 4 MiB ({@link readSize}), or frames ({@link readInFrames}); either starts with its
+ * `turn`. `file` is a path, or a descriptor read from its own offset on and left open.
+ */
+function fileReads (file: string | number, size: number, turn: Turns): Pick<InputEntry, 'content' | 'readChunks'> {
+  const highWaterMark = readSize(size)
+  const stream = typeof file === 'number'
+    ? () => createReadStream('', { fd: file, autoClose: false, highWaterMark })
+    : () => createReadStream(file, { highWaterMark })
   return {
-    path,
-    // from the descriptor's own offset on, and left open
-    content: whenRead(() => createReadStream('', { fd: 0, autoClose: false, highWaterMark: readSize(info.size) })),
-    readChunks: chunkSize => readInFrames(0, chunkSize, info.size)
+    content: turn(stream),
+    readChunks: chunkSize => turn(() => readInFrames(file, chunkSize, size))
   }
 }
 
@@ -82,14 +93,8 @@ async function * walk (fsPath: string, path: string, hidden: boolean, bigReads: 
       yield * walk(join(fsPath, name), `${path}/${name}`, hidden, bigReads)
     }
   } else if (info.isFile()) {
-    // either way a read starts only when its bytes are asked for: an add reads one of the two
-    const turn = info.size > MiB ? bigReads : whenRead
-    yield {
-      path,
-      content: turn(() => createReadStream(fsPath, { highWaterMark: readSize(info.size) })),
-      readChunks: chunkSize => turn(() => readInFrames(fsPath, chunkSize, info.size)),
-      ...meta
-    }
+    // either way a read starts only when its bytes are asked for
+    yield { path, ...fileReads(fsPath, info.size, info.size > MiB ? bigReads : whenRead), ...meta }
   } else if (info.isSymbolicLink()) {
     // added as a UnixFS symlink, never followed (as Kubo does without --dereference-args)
     yield { path, target: await readlink(fsPath), ...meta }
